@@ -166,3 +166,39 @@ export type SessionStatus = Static<typeof SessionStatus>;
  */
 export const BotStatus = Type.Union([Type.Literal('BOT'), Type.Literal('WAITING'), Type.Literal('HELP'), Type.Literal('OPERATOR')]);
 export type BotStatus = Static<typeof BotStatus>;
+
+/** Body of `POST /chats` and `PUT /chats/{chatId}` (TWIN SaveChat). Other TWIN settings are kept verbatim. */
+export const SaveChatBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    botId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    sessionTtl: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000 })),
+    operatorsBusyMessage: Type.Optional(Type.String({ maxLength: 2000 })),
+    allowableOperatorIdleTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    timerFirstAnswer: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    timerNextAnswers: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    answerOnFirstClientMessage: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+export type SaveChatBody = Static<typeof SaveChatBody>;
+
+export const ChatDto = Type.Object(
+  {
+    id: Uuid,
+    companyId: Type.Integer(),
+    name: Type.String(),
+    botId: Type.Union([Uuid, Type.Null()]),
+    botName: Type.Union([Type.String(), Type.Null()]),
+    sessionTtl: Type.Integer(),
+    operatorsBusyMessage: Type.String(),
+    allowableOperatorIdleTime: Type.Integer(),
+    timerFirstAnswer: Type.Integer(),
+    timerNextAnswers: Type.Integer(),
+    answerOnFirstClientMessage: Type.Boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: true },
+);
+export type ChatDto = Static<typeof ChatDto>;

@@ -1,0 +1,56 @@
+/**
+ * Appends a message to an open session inside the caller's transaction: allocates
+ * the next sequence number under the session row lock, stores the row and records
+ * `message.created` with the presented payload. Every author (client, bot,
+ * operator) goes through here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Answer } from '@parley/protocol';
+import { ErrorCode } from '@parley/protocol';
+import type { AppContext } from '../context.js';
+import { AppError } from '../domain/errors.js';
+import type { Tx } from '../persistence/tx.js';
+import type { MessageRow, SessionRow } from '../persistence/schema.js';
+import { allocateSeq } from '../persistence/repos/sessions.js';
+import { insertMessage } from '../persistence/repos/messages.js';
+import { resolveMessageRefs } from '../queries/messageRefs.js';
+import { presentMessage } from '../presenters/message.js';
+
+export interface NewMessageInput {
+  authorType: MessageRow['author_type'];
+  authorId: string;
+  authorName: string;
+  body: string;
+  answers?: Answer[];
+  attachmentIds?: string[];
+  replyToMessageId?: string | null;
+}
+
+/** Throws SESSION_CLOSED when the session is no longer open. */
+export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id' | 'company_id'>, input: NewMessageInput): Promise<MessageRow> {
+  const now = ctx.clock.now();
+  const seq = await allocateSeq(tx.db, session.id, now);
+  if (seq === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
+  const row: MessageRow = {
+    id: randomUUID(),
+    session_id: session.id,
+    seq,
+    author_type: input.authorType,
+    author_id: input.authorId,
+    author_name: input.authorName,
+    type: 'REGULAR',
+    body: input.body,
+    answers: JSON.stringify(input.answers ?? []),
+    actions: '[]',
+    attachments: JSON.stringify(input.attachmentIds ?? []),
+    reply_to_message_id: input.replyToMessageId ?? null,
+    created_at: now,
+    updated_at: null,
+    read_at: null,
+  };
+  await insertMessage(tx.db, row);
+  const refs = await resolveMessageRefs(tx.db, session.company_id, [row], ctx.config.publicUrl, ctx.avatars);
+  const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
+  tx.record({ type: 'message.created', companyId: session.company_id, sessionId: session.id, seq, message });
+  return row;
+}

@@ -1,0 +1,80 @@
+/**
+ * Environment → validated, frozen configuration. Every problem is reported at once.
+ * The README's configuration table documents each variable.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Public base URL used in printed links and file URLs. */
+  readonly publicUrl: string;
+  /** `sqlite` (embedded default) or `postgres` (when DATABASE_URL is a postgres:// URL). */
+  readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly dataDir: string;
+  readonly logLevel: string;
+  /** Bearer token for the admin REST API until operator accounts exist. */
+  readonly adminToken: string;
+  /** True when ADMIN_TOKEN was not set and a random one was generated. */
+  readonly adminTokenGenerated: boolean;
+  readonly bodyLimitBytes: number;
+  readonly botWebhookTimeoutMs: number;
+  readonly sessionSweepIntervalMs: number;
+  readonly corsOrigin: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, def: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+    return def;
+  }
+  return n;
+}
+
+/** Reads the configuration from `env`; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const port = intVar(env, 'PORT', 8080, 0, 65535, problems);
+  const host = env.HOST || '0.0.0.0';
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const dbUrl = env.DATABASE_URL || '';
+  let database: Config['database'];
+  if (dbUrl === '' || dbUrl.startsWith('sqlite:') || dbUrl.startsWith('file:')) {
+    const file = dbUrl.replace(/^(sqlite|file):(\/\/)?/, '');
+    database = { kind: 'sqlite', file: file ? path.resolve(file) : path.join(dataDir, 'parley.db') };
+  } else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
+    database = { kind: 'postgres', url: dbUrl };
+  } else {
+    problems.push(`DATABASE_URL must be postgres://… or sqlite:<file> (got "${dbUrl}")`);
+    database = { kind: 'sqlite', file: path.join(dataDir, 'parley.db') };
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
+  }
+  const adminTokenGenerated = !env.ADMIN_TOKEN;
+  const adminToken = env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
+  if (adminToken.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
+  const bodyLimitBytes = intVar(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576, problems);
+  const botWebhookTimeoutMs = intVar(env, 'BOT_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000, problems);
+  const sessionSweepIntervalMs = intVar(env, 'SESSION_SWEEP_INTERVAL_MS', 30_000, 100, 3_600_000, problems);
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  const corsOrigin = env.CORS_ORIGIN || '*';
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    host, port, publicUrl, database, dataDir, logLevel, adminToken, adminTokenGenerated,
+    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigin,
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * The composition root: the one place that constructs infrastructure and wires
+ * dependencies. `startParley` is what `main.ts` and the tests call.
+ */
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { systemClock, type Clock } from './domain/time.js';
+import { EventBus } from './events/bus.js';
+import { botTrigger } from './events/botTrigger.js';
+import { migrate, openDb } from './persistence/db.js';
+import { createUnitOfWork, forgetOutbox, pendingOutbox } from './persistence/tx.js';
+import { insertCompany } from './persistence/repos/directory.js';
+import { noAvatars } from './queries/messageRefs.js';
+import { BotRunner } from './bot/runner.js';
+import { scenarioProvider } from './bot/scenarioProvider.js';
+import { webhookProvider } from './bot/webhookProvider.js';
+import { buildHttp } from './transport/http/app.js';
+import { createWidgetGateway, type WidgetServer } from './transport/widget-gateway/gateway.js';
+import { widgetFanout } from './transport/widget-gateway/fanout.js';
+import { expireSessions } from './commands/expireSessions.js';
+
+export interface Parley {
+  readonly ctx: AppContext;
+  readonly bots: BotRunner;
+  readonly http: FastifyInstance;
+  readonly io: WidgetServer;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** The bootstrap company (the one the admin token acts for). */
+  readonly companyId: number;
+  /** Resolves when every queued event and bot turn is done. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** Opens the database, migrates, replays undelivered events, and listens. */
+export async function startParley(config: Config, opts: StartOptions = {}): Promise<Parley> {
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const db = openDb(config.database);
+  await migrate(db);
+  const bus = new EventBus(log, (ids) => forgetOutbox(db.kysely, ids));
+  const ctx: AppContext = { config, db, uow: createUnitOfWork(db, bus, () => clock.now()), bus, clock, log, avatars: noAvatars };
+
+  const company = await db.kysely.selectFrom('companies').select('id').orderBy('id').limit(1).executeTakeFirst();
+  const companyId = company?.id ?? (await insertCompany(db.kysely, 'Default company', clock.now()));
+
+  const bots = new BotRunner(ctx, { scenario: scenarioProvider, webhook: webhookProvider(config.botWebhookTimeoutMs, log) });
+  const http = await buildHttp({ ctx, bots, adminCompanyId: () => companyId });
+  const io = createWidgetGateway(http.server, ctx);
+  bus.register(widgetFanout(io));
+  bus.register(botTrigger(bots));
+
+  await http.listen({ host: config.host, port: config.port });
+  const addr = http.server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${addr.port}`;
+
+  // Events committed before a crash but never delivered go out now, in order.
+  bus.deliver(await pendingOutbox(db.kysely));
+
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    expireSessions(ctx)
+      .catch((err: unknown) => log.error({ err }, 'session expiry failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, config.sessionSweepIntervalMs);
+  sweeper.unref();
+
+  const settle = async () => {
+    do {
+      await bus.idle();
+      await bots.idle();
+    } while (!bus.isIdle() || !bots.isIdle());
+  };
+
+  return {
+    ctx, bots, http, io, url, companyId, settle,
+    async close() {
+      clearInterval(sweeper);
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await http.close().catch(() => undefined);
+      await settle();
+      await db.close();
+    },
+  };
+}

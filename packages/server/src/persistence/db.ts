@@ -1,0 +1,79 @@
+/**
+ * Database construction for both engines and start-up migrations.
+ * SQLite (better-sqlite3, WAL) is the embedded default; PostgreSQL (pg) when DATABASE_URL says so.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from './schema.js';
+import * as m001 from './migrations/001_initial.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Runs a trivial query; used by the health check. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Promise<void> }> = {
+  '001_initial': m001,
+};
+
+/** Opens the configured database. Does not migrate; call {@link migrate}. */
+export function openDb(database: Config['database']): Db {
+  let kysely: Kysely<Database>;
+  let dialect: Dialect;
+  if (database.kind === 'sqlite') {
+    fs.mkdirSync(path.dirname(database.file), { recursive: true });
+    const conn = new SQLite(database.file);
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = NORMAL');
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('busy_timeout = 5000');
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    dialect = 'sqlite';
+  } else {
+    // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+    } as pg.CustomTypesConfig;
+    const pool = new pg.Pool({ connectionString: database.url, max: 10, types });
+    // An idle client's error (e.g. the server restarting) must not crash the process.
+    pool.on('error', () => undefined);
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    dialect = 'postgres';
+  }
+  return {
+    kysely,
+    dialect,
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    async close() {
+      await kysely.destroy();
+    },
+  };
+}
+
+/** Applies pending migrations; throws when one fails. */
+export async function migrate(db: Db): Promise<void> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, mod] of Object.entries(migrations)) {
+        out[name] = { up: (k) => mod.up(k, db.dialect) };
+      }
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,61 @@
+/** SQL for messages and idempotency keys. */
+import type { Executor } from '../tx.js';
+import type { MessageRow, NewMessage } from '../schema.js';
+
+export async function insertMessage(db: Executor, row: NewMessage): Promise<void> {
+  await db.insertInto('messages').values(row).execute();
+}
+
+export async function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Messages of a session after (or before) a sequence number, in order. */
+export async function messagesPage(
+  db: Executor,
+  sessionId: string,
+  opts: { afterSeq?: number; beforeSeq?: number; limit: number; order: 'asc' | 'desc' },
+): Promise<MessageRow[]> {
+  let q = db.selectFrom('messages').selectAll().where('session_id', '=', sessionId);
+  if (opts.afterSeq !== undefined) q = q.where('seq', '>', opts.afterSeq);
+  if (opts.beforeSeq !== undefined) q = q.where('seq', '<', opts.beforeSeq);
+  return q.orderBy('seq', opts.order).limit(opts.limit).execute();
+}
+
+export async function countMessages(db: Executor, sessionId: string): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('session_id', '=', sessionId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Client messages the bot has not answered yet, oldest first. */
+export async function clientMessagesAfter(db: Executor, sessionId: string, seq: number): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .where('author_type', '=', 'CLIENT')
+    .where('seq', '>', seq)
+    .orderBy('seq')
+    .execute();
+}
+
+/** Sets read_at once; returns false when the message was already read. */
+export async function markRead(db: Executor, id: string, at: number): Promise<boolean> {
+  const res = await db.updateTable('messages').set({ read_at: at }).where('id', '=', id).where('read_at', 'is', null).executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+export async function findIdempotencyKey(db: Executor, sessionId: string, key: string) {
+  return db.selectFrom('idempotency_keys').selectAll().where('session_id', '=', sessionId).where('key', '=', key).executeTakeFirst();
+}
+
+export async function insertIdempotencyKey(
+  db: Executor,
+  row: { session_id: string; key: string; request_hash: string; message_id: string; created_at: number },
+): Promise<void> {
+  await db.insertInto('idempotency_keys').values(row).execute();
+}

@@ -1,0 +1,125 @@
+/**
+ * The client (widget / app / integration) REST API, TWIN paths. No credentials:
+ * the chat id is public and the session id is the client's key (TWIN's `x_widget=1`).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import {
+  CloseSessionBody, ErrorResponseSchema, MessagePage, PostMessageBody, PostMessageResponse, StartSessionBody, StartSessionResponse,
+  type CloseSessionBody as CloseBody, type PostMessageBody as PostBody, type StartSessionBody as StartBody,
+} from '@parley/protocol';
+import type { HttpDeps } from '../app.js';
+import { startSession } from '../../../commands/startSession.js';
+import { closeByClient, markReadByClient, postClientMessage, requireSession } from '../../../commands/clientActions.js';
+import { messagePage } from '../../../queries/messages.js';
+import { formatNullable } from '../../../domain/time.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 413: ErrorResponseSchema, 422: ErrorResponseSchema };
+const widgetQuery = Type.Object({ x_widget: Type.Optional(Type.Union([Type.String(), Type.Integer()])) }, { additionalProperties: true });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: true });
+
+export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
+  return async (app) => {
+    for (const method of ['POST', 'PUT'] as const) {
+      app.route<{ Params: { chatId: string }; Body: StartBody }>({
+        method,
+        url: '/chats/:chatId/sessions',
+        schema: {
+          tags: ['client'],
+          summary: method === 'POST' ? 'Start a new chat session' : "Continue the client's last open session or start a new one",
+          params: Type.Object({ chatId: Id }),
+          querystring: widgetQuery,
+          body: StartSessionBody,
+          response: { 200: StartSessionResponse, 201: StartSessionResponse, ...errors },
+        },
+        handler: async (req, reply) => {
+          const result = await startSession(ctx, bots, {
+            chatId: req.params.chatId, body: req.body ?? {}, clientIp: req.ip, mode: method === 'POST' ? 'start' : 'continue',
+          });
+          return reply.status(result.created ? 201 : 200).send(result.response);
+        },
+      });
+    }
+
+    for (const url of ['/sessions/:sessionId/messages', '/sessions/:sessionId/clients/messages']) {
+      app.post<{ Params: { sessionId: string }; Body: PostBody; Headers: { 'idempotency-key'?: string } }>(
+        url,
+        {
+          schema: {
+            tags: ['client'],
+            summary: 'Send a client message (Idempotency-Key makes retries safe)',
+            params: Type.Object({ sessionId: Id }),
+            querystring: widgetQuery,
+            headers: IdempotencyHeaders,
+            body: PostMessageBody,
+            response: { 201: PostMessageResponse, ...errors },
+          },
+        },
+        async (req, reply) => {
+          const res = await postClientMessage(ctx, req.params.sessionId, req.body, req.headers['idempotency-key']);
+          if (res.replayed) void reply.header('Idempotent-Replayed', 'true');
+          return reply.status(201).send({ id: res.id, createdAt: res.createdAt });
+        },
+      );
+    }
+
+    app.get<{ Params: { sessionId: string }; Querystring: { after?: string; before?: string; limit: number } }>(
+      '/sessions/:sessionId/messages',
+      {
+        schema: {
+          tags: ['client'],
+          summary: 'Session history, oldest first; `after=<messageId>` resyncs after a reconnect',
+          params: Type.Object({ sessionId: Id }),
+          querystring: Type.Object(
+            { after: Type.Optional(Id), before: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) },
+            { additionalProperties: true },
+          ),
+          response: { 200: MessagePage, ...errors },
+        },
+      },
+      async (req) => {
+        const session = await requireSession(ctx, req.params.sessionId);
+        return messagePage(ctx, session, req.query);
+      },
+    );
+
+    app.patch<{ Params: { messageId: string } }>(
+      '/messages/:messageId/read',
+      {
+        schema: {
+          tags: ['client'],
+          summary: 'The client has read a bot/operator message',
+          params: Type.Object({ messageId: Id }),
+          querystring: widgetQuery,
+          response: { 200: Type.Object({ id: Type.String(), readAt: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+        },
+      },
+      async (req) => {
+        const m = await markReadByClient(ctx, req.params.messageId);
+        return { id: m.id, readAt: formatNullable(m.read_at) };
+      },
+    );
+
+    app.delete<{ Params: { sessionId: string }; Body: CloseBody | undefined }>(
+      '/sessions/:sessionId',
+      {
+        schema: {
+          tags: ['client'],
+          summary: 'The client closes its session',
+          params: Type.Object({ sessionId: Id }),
+          querystring: widgetQuery,
+          body: Type.Optional(CloseSessionBody),
+          response: {
+            200: Type.Object({ id: Type.String(), status: Type.String(), closedAt: Type.Union([Type.String(), Type.Null()]), result: Type.Union([Type.String(), Type.Null()]) }),
+            ...errors,
+          },
+        },
+      },
+      async (req) => {
+        const s = await closeByClient(ctx, req.params.sessionId, req.body?.result ?? null);
+        return { id: s.id, status: s.status, closedAt: formatNullable(s.closed_at), result: s.result };
+      },
+    );
+  };
+}
