@@ -3,7 +3,7 @@
  * order-number question that saves the reply, and handoff to operators.
  * It doubles as a worked example of the format described in docs/BOTS.md.
  */
-import type { Scenario, ScenarioAnswer } from '@parley/protocol';
+import type { Scenario, ScenarioAnswer, ScenarioBranch } from '@parley/protocol';
 
 // The same buttons on the greeting and on the menu, so every FAQ reply leads back to them.
 const MENU_ANSWERS: ScenarioAnswer[] = [
@@ -14,6 +14,15 @@ const MENU_ANSWERS: ScenarioAnswer[] = [
   { id: 'operator', text: 'Оператор / Operator', next: 'operator' },
 ];
 
+// Free text understood on the greeting and on the menu.
+const MENU_BRANCHES: ScenarioBranch[] = [
+  { keywords: ['price', 'prices', 'cost', 'цена', 'цены', 'стоимость', 'сколько'], next: 'prices' },
+  { keywords: ['hours', 'open', 'часы', 'работаете'], next: 'hours' },
+  { keywords: ['delivery', 'shipping', 'доставка', 'доставку'], next: 'delivery' },
+  { keywords: ['order', 'заказ'], next: 'askOrder' },
+  { keywords: ['bye', 'thanks', 'спасибо', 'пока'], next: 'bye' },
+];
+
 /** A ready-to-use scenario for trying Parley's bot support; it passes `validateScenario`. */
 export const demoScenario: Scenario = {
   start: 'greeting',
@@ -22,25 +31,19 @@ export const demoScenario: Scenario = {
   fallbackText: 'Извините, я не понял. Выберите вариант ниже. / Sorry, I did not understand. Please choose one of the options.',
   nodes: {
     greeting: {
-      type: 'message',
+      type: 'question',
       text:
         'Здравствуйте! Я демо-бот Parley. Выберите тему или напишите вопрос.\n' +
         'Hello! I am the Parley demo bot. Choose a topic or type your question.',
       answers: MENU_ANSWERS,
-      // Typed text at the greeting goes to the menu, whose branches understand free text.
+      branches: MENU_BRANCHES,
       next: 'menu',
     },
     menu: {
       type: 'question',
       text: 'Что вас интересует? / What would you like to know?',
       answers: MENU_ANSWERS,
-      branches: [
-        { keywords: ['price', 'prices', 'cost', 'цена', 'цены', 'стоимость', 'сколько'], next: 'prices' },
-        { keywords: ['hours', 'open', 'часы', 'работаете'], next: 'hours' },
-        { keywords: ['delivery', 'shipping', 'доставка', 'доставку'], next: 'delivery' },
-        { keywords: ['order', 'заказ'], next: 'askOrder' },
-        { keywords: ['bye', 'thanks', 'спасибо', 'пока'], next: 'bye' },
-      ],
+      branches: MENU_BRANCHES,
     },
     hours: {
       type: 'message',
