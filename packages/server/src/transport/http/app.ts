@@ -10,6 +10,9 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { AppContext } from '../../context.js';
 import type { BotRunner } from '../../bot/runner.js';
+import sjson from 'secure-json-parse';
+import { ErrorCode } from '@parley/protocol';
+import { AppError } from '../../domain/errors.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { clientRoutes } from './routes/client.js';
 import { adminRoutes } from './routes/admin.js';
@@ -46,6 +49,17 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const paramAjv = makeAjv({ coerceTypes: true, useDefaults: true, removeAdditional: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
   app.setErrorHandler(errorHandler);
+  // JSON bodies: an empty body is "no body" (DELETE and PATCH calls often send the
+  // header without one); prototype-poisoning keys are refused.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    const raw = String(text);
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      done(null, sjson.parse(raw, null, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(new AppError(ErrorCode.INVALID_JSON, 'the body is not valid JSON'), undefined);
+    }
+  });
   app.setNotFoundHandler(notFoundHandler);
 
   await app.register(cors, { origin: ctx.config.corsOrigin === '*' ? true : ctx.config.corsOrigin.split(','), exposedHeaders: ['Idempotent-Replayed'] });

@@ -4,8 +4,10 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { AppError } from '../../../domain/errors.js';
 import {
-  CloseSessionBody, ErrorResponseSchema, MessagePage, PostMessageBody, PostMessageResponse, StartSessionBody, StartSessionResponse,
+  CloseSessionBody, ErrorCode, ErrorResponseSchema, MessagePage, PostMessageBody, PostMessageResponse, StartSessionBody, StartSessionResponse,
   type CloseSessionBody as CloseBody, type PostMessageBody as PostBody, type StartSessionBody as StartBody,
 } from '@parley/protocol';
 import type { HttpDeps } from '../app.js';
@@ -109,7 +111,7 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
           summary: 'The client closes its session',
           params: Type.Object({ sessionId: Id }),
           querystring: widgetQuery,
-          body: Type.Optional(CloseSessionBody),
+          // Optional body: validated in the handler, as a schema would reject "no body".
           response: {
             200: Type.Object({ id: Type.String(), status: Type.String(), closedAt: Type.Union([Type.String(), Type.Null()]), result: Type.Union([Type.String(), Type.Null()]) }),
             ...errors,
@@ -117,7 +119,11 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const s = await closeByClient(ctx, req.params.sessionId, req.body?.result ?? null);
+        const body: unknown = req.body ?? {};
+        if (!Value.Check(CloseSessionBody, body)) {
+          throw new AppError(ErrorCode.VALIDATION_FAILED, '/result must be a string of at most 255 characters', [{ path: '/result', message: 'must be a string' }]);
+        }
+        const s = await closeByClient(ctx, req.params.sessionId, body.result ?? null);
         return { id: s.id, status: s.status, closedAt: formatNullable(s.closed_at), result: s.result };
       },
     );
