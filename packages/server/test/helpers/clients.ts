@@ -34,6 +34,8 @@ export interface RecordingClient {
   events: Received[];
   /** Resolves with the first not-yet-consumed event of that name (waiting up to `ms`). */
   next(name: string, ms?: number): Promise<any>;
+  /** Consumes events of that name until one satisfies `pred`, and resolves with it. */
+  until(name: string, pred: (payload: any) => boolean, ms?: number): Promise<any>;
   /** Events of that name received so far. */
   all(name: string): any[];
   emitAck(event: string, payload?: unknown, ms?: number): Promise<any>;
@@ -83,6 +85,13 @@ export function connectClient(version: SioVersion, url: string, key: string | nu
         };
         attempt();
       });
+    },
+    async until(name, pred, ms = 5000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const p = await client.next(name, Math.max(1, deadline - Date.now()));
+        if (pred(p)) return p;
+      }
     },
     emitAck(event, payload, ms = 5000) {
       return new Promise((resolve, reject) => {

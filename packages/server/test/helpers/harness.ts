@@ -43,6 +43,8 @@ export interface TestServer {
   admin<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
   /** Creates a chat (optionally with a scenario bot) and returns its id. */
   createChat(opts?: { scenario?: unknown; settings?: Record<string, unknown> }): Promise<{ chatId: string; botId: string | null }>;
+  /** Stops the server and starts a new one on the same database (a process restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,23 +71,39 @@ async function freshDatabase(engine: Engine): Promise<{ url: string; drop: () =>
   };
 }
 
-export async function startTestServer(engine: Engine, env: Record<string, string> = {}): Promise<TestServer> {
+/** A clock tests can move forward. */
+export class ManualClock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export async function startTestServer(engine: Engine, env: Record<string, string> = {}, clock?: ManualClock): Promise<TestServer> {
   const database = await freshDatabase(engine);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-data-'));
   const config = loadConfig({
     HOST: '127.0.0.1', PORT: '0', DATABASE_URL: database.url, DATA_DIR: dataDir, ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env,
   });
   const logger = pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' });
-  const parley = await startParley(config, { logger });
   const events: DomainEvent[] = [];
-  parley.ctx.bus.register({
+  const boot = async () => {
+    const p = await startParley(config, { logger, ...(clock ? { clock } : {}) });
+    record(p);
+    return p;
+  };
+  const record = (p: Parley) => p.ctx.bus.register({
     name: 'test-recorder',
     handlers: Object.fromEntries(
       ['session.started', 'message.created', 'message.read', 'session.handedOff', 'session.closed', 'session.operatorChanged',
         'operator.statusChanged', 'operator.loggedOut', 'client.presence', 'session.typing'].map((t) => [t, (e: DomainEvent) => void events.push(e)]),
     ),
   });
-  const url = parley.url;
+  let parley = await boot();
+  let url = parley.url;
   const api: TestServer['api'] = async (method, p, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
@@ -101,7 +119,7 @@ export async function startTestServer(engine: Engine, env: Record<string, string
     return { status: res.status, headers: res.headers, body: parsed as any };
   };
   const admin: TestServer['admin'] = (method, p, body) => api(method, p, body, { authorization: `Bearer ${ADMIN_TOKEN}` });
-  return {
+  const server: TestServer = {
     parley, url, events, api, admin,
     async createChat(opts = {}) {
       let botId: string | null = null;
@@ -114,12 +132,20 @@ export async function startTestServer(engine: Engine, env: Record<string, string
       if (chat.status !== 201) throw new Error(`chat creation failed: ${JSON.stringify(chat.body)}`);
       return { chatId: chat.body.id, botId };
     },
+    async restart() {
+      await parley.close();
+      parley = await boot();
+      url = parley.url;
+      server.parley = parley;
+      server.url = url;
+    },
     async close() {
       await parley.close();
       await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
