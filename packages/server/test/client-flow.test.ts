@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
 import { demoScenario } from '../src/bot/scenario/index.js';
 import { connectClient, type SioVersion, type Transport } from './helpers/clients.js';
 import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
@@ -147,5 +148,40 @@ forEachEngine('client flow', (engine) => {
     b.close();
     await eventually(() => (presence().length === 2 ? true : undefined), 5000, 'offline');
     assert.deepEqual(presence(), [true, false]);
+  });
+});
+
+forEachEngine('Engine.IO v3 wire (python-socketio 4.6.1 behaviour)', (engine) => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer(engine);
+  });
+  after(() => srv.close());
+
+  test('an event sent right after the handshake, before the namespace connect, is handled and the connection survives', async () => {
+    const { chatId } = await srv.createChat({ scenario: demoScenario });
+    const sessionId = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, {})).body.id;
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/operator/socket.io/?EIO=3&transport=websocket&key=${sessionId}`);
+    const frames: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('error', reject);
+      // Emit with an ack id at once, as python-socketio 4.6.1 may do when connect() returns.
+      ws.on('open', () => ws.send('421["typing",{}]'));
+      ws.on('message', (data) => {
+        frames.push(String(data));
+        if (frames.some((f) => f.startsWith('431'))) resolve();
+      });
+      setTimeout(() => reject(new Error(`no ack; frames: ${frames.join(' | ')}`)), 5000);
+    });
+    assert.match(frames[0]!, /^0\{"sid":/);
+    assert.ok(frames.includes('40'), 'implicit namespace connect');
+    assert.ok(frames.includes('431[{"ok":true}]'));
+    // EIO3: the client pings, the server pongs, and the connection is still open.
+    const pong = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+    ws.send('2');
+    assert.equal(await pong, '3');
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    await eventually(() => srv.events.find((e) => e.type === 'session.typing' && e.sessionId === sessionId && e.authorType === 'CLIENT'));
+    ws.close();
   });
 });
