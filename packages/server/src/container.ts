@@ -13,7 +13,7 @@ import { botTrigger } from './events/botTrigger.js';
 import { migrate, openDb } from './persistence/db.js';
 import { createUnitOfWork, forgetOutbox, pendingOutbox } from './persistence/tx.js';
 import { insertCompany } from './persistence/repos/directory.js';
-import { noAvatars } from './queries/messageRefs.js';
+import { operatorAvatars } from './queries/avatars.js';
 import { BotRunner } from './bot/runner.js';
 import { scenarioProvider } from './bot/scenarioProvider.js';
 import { webhookProvider } from './bot/webhookProvider.js';
@@ -48,7 +48,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const db = openDb(config.database);
   await migrate(db);
   const bus = new EventBus(log, (ids) => forgetOutbox(db.kysely, ids));
-  const ctx: AppContext = { config, db, uow: createUnitOfWork(db, bus, () => clock.now()), bus, clock, log, avatars: noAvatars };
+  const ctx: AppContext = { config, db, uow: createUnitOfWork(db, bus, () => clock.now()), bus, clock, log, avatars: operatorAvatars(config.publicUrl) };
 
   const company = await db.kysely.selectFrom('companies').select('id').orderBy('id').limit(1).executeTakeFirst();
   const companyId = company?.id ?? (await insertCompany(db.kysely, 'Default company', clock.now()));

@@ -1,27 +1,69 @@
 /**
- * The seeded demo: a chat served by the demo scenario bot, created once on an
- * empty database, and the banner that tells a new user where everything is.
+ * The seeded demo: a chat served by the demo scenario bot, a support group with an
+ * admin and two operators, created once on an empty database. Their passwords are
+ * random, kept in DATA_DIR/demo-credentials.json (mode 0600) and printed in the banner.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Parley } from './container.js';
 import { listChats } from './persistence/repos/directory.js';
+import { insertGroup, insertOperator, setChatGroups, setGroupMembers } from './persistence/repos/operators.js';
 import { saveBot, saveChat } from './commands/admin.js';
+import { hashPassword } from './auth/password.js';
 import { demoScenario } from './bot/scenario/index.js';
+
+export interface DemoAccount {
+  role: 'ADMIN' | 'OPERATOR';
+  name: string;
+  email: string;
+  password: string;
+}
 
 export interface DemoInfo {
   chatId: string;
   botId: string;
+  accounts: DemoAccount[];
 }
 
+const ACCOUNTS: Omit<DemoAccount, 'password'>[] = [
+  { role: 'ADMIN', name: 'Demo Admin', email: 'admin@parley.demo' },
+  { role: 'OPERATOR', name: 'Анна Оператор', email: 'anna@parley.demo' },
+  { role: 'OPERATOR', name: 'Boris Operator', email: 'boris@parley.demo' },
+];
+
 export async function seedDemo(p: Parley): Promise<DemoInfo> {
+  const file = path.join(p.ctx.config.dataDir, 'demo-credentials.json');
   const existing = (await listChats(p.ctx.db.kysely, p.companyId))[0];
-  if (existing?.bot_id) return { chatId: existing.id, botId: existing.bot_id };
-  const bot = await saveBot(p.ctx, p.companyId, { name: 'Parley Demo Bot', type: 'scenario', scenario: demoScenario });
-  const chat = await saveChat(p.ctx, p.companyId, {
+  if (existing?.bot_id && fs.existsSync(file)) {
+    return { chatId: existing.id, botId: existing.bot_id, accounts: JSON.parse(fs.readFileSync(file, 'utf8')) as DemoAccount[] };
+  }
+  const { ctx, companyId } = p;
+  const now = ctx.clock.now();
+  const accounts = ACCOUNTS.map((a) => ({ ...a, password: randomBytes(9).toString('base64url') }));
+  const bot = await saveBot(ctx, companyId, { name: 'Parley Demo Bot', type: 'scenario', scenario: demoScenario });
+  const chat = await saveChat(ctx, companyId, {
     name: 'Demo chat',
     botId: bot.id,
     operatorsBusyMessage: 'Все операторы заняты, пожалуйста, подождите. / All operators are busy, please wait.',
   });
-  return { chatId: chat.id, botId: bot.id };
+  await ctx.uow.run(async (tx) => {
+    const ids: number[] = [];
+    for (const a of accounts) {
+      ids.push(await insertOperator(tx.db, {
+        company_id: companyId, email: a.email, password_hash: await hashPassword(a.password), name: a.name, role: a.role,
+        avatar_file_id: null, status: 'OFFLINE', blocked: 0, token_version: 0, last_assigned_at: null, created_at: now, updated_at: now,
+      }));
+    }
+    const group = await insertGroup(tx.db, {
+      company_id: companyId, name: 'Support', timer_first_answer: 60, timer_next_answers: 120, session_limit: 5, created_at: now, updated_at: now,
+    });
+    await setGroupMembers(tx.db, group, ids);
+    await setChatGroups(tx.db, chat.id, [group]);
+  });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(accounts, null, 2), { mode: 0o600 });
+  return { chatId: chat.id, botId: bot.id, accounts };
 }
 
 export function banner(p: Parley, demo: DemoInfo): string {
@@ -38,6 +80,8 @@ export function banner(p: Parley, demo: DemoInfo): string {
     `  demo chat id    ${demo.chatId}`,
     `  demo bot id     ${demo.botId}`,
     `  admin token     ${token}`,
+    '  accounts        (group "Support" serves the demo chat)',
+    ...demo.accounts.map((a) => `    ${a.role.padEnd(8)} ${a.email.padEnd(20)} password ${a.password}   ${a.name}`),
     '',
     '  Try it:',
     `    curl -s -X POST ${base}/api/v1/chats/${demo.chatId}/sessions -H 'content-type: application/json' -d '{"clientName":"Ann"}'`,

@@ -29,7 +29,7 @@ export interface NewMessageInput {
 /** Throws SESSION_CLOSED when the session is no longer open. */
 export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id' | 'company_id'>, input: NewMessageInput): Promise<MessageRow> {
   const now = ctx.clock.now();
-  const seq = await allocateSeq(tx.db, session.id, now);
+  const seq = await allocateSeq(tx.db, session.id, now, input.authorType);
   if (seq === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
   const row: MessageRow = {
     id: randomUUID(),

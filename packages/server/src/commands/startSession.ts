@@ -57,6 +57,7 @@ export async function startSession(ctx: AppContext, bots: BotRunner, input: Star
     referer: body.referer ?? null, client_ip: input.clientIp, ttl: body.sessionTtl ?? chat.session_ttl, marked_as_spam: 0,
     last_seq: 0, started_at: now, last_message_at: null, last_activity_at: now, handed_off_at: botId ? null : now,
     client_online_at: null, client_offline_at: null, closed_at: null, closed_by: null, result: null,
+    group_id: null, help_at: null, previous_operator_id: null, last_client_message_at: null, last_operator_message_at: null, awaiting_answer_since: null,
   };
   await ctx.uow.run(async (tx) => {
     await insertSession(tx.db, session);

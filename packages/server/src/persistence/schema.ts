@@ -92,6 +92,12 @@ export interface SessionsTable {
   closed_at: Millis | null;
   closed_by: 'CLIENT' | 'OPERATOR' | 'BOT' | 'SYSTEM' | null;
   result: string | null;
+  group_id: number | null;
+  help_at: Millis | null;
+  previous_operator_id: number | null;
+  last_client_message_at: Millis | null;
+  last_operator_message_at: Millis | null;
+  awaiting_answer_since: Millis | null;
 }
 
 export interface MessagesTable {
@@ -142,7 +148,70 @@ export interface OutboxTable {
   created_at: Millis;
 }
 
+export type OperatorStatusValue = 'ACTIVE' | 'PAUSED' | 'OFFLINE';
+
+export interface OperatorsTable {
+  id: Generated<number>;
+  company_id: number;
+  email: string;
+  password_hash: string;
+  name: string;
+  role: 'ADMIN' | 'OPERATOR';
+  avatar_file_id: string | null;
+  /** OFFLINE when logged out; ACTIVE takes new sessions; PAUSED keeps current ones only. */
+  status: OperatorStatusValue;
+  blocked: number;
+  /** Bumped on block, logout and password change: tokens carrying an older version stop working. */
+  token_version: number;
+  last_assigned_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface OperatorGroupsTable {
+  id: Generated<number>;
+  company_id: number;
+  name: string;
+  timer_first_answer: number;
+  timer_next_answers: number;
+  /** Concurrent sessions one operator of the group may hold. */
+  session_limit: number;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface GroupOperatorsTable {
+  group_id: number;
+  operator_id: number;
+}
+
+export interface ChatGroupsTable {
+  chat_id: string;
+  group_id: number;
+}
+
+export interface SessionOperatorsTable {
+  session_id: string;
+  operator_id: number;
+  role: 'PRIMARY' | 'CO';
+  assigned_at: Millis;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  operator_id: number;
+  token_version: number;
+  expires_at: Millis;
+  created_at: Millis;
+}
+
 export interface Database {
+  operators: OperatorsTable;
+  operator_groups: OperatorGroupsTable;
+  group_operators: GroupOperatorsTable;
+  chat_groups: ChatGroupsTable;
+  session_operators: SessionOperatorsTable;
+  refresh_tokens: RefreshTokensTable;
   companies: CompaniesTable;
   chats: ChatsTable;
   bots: BotsTable;
@@ -162,4 +231,6 @@ export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type SessionUpdate = Updateable<SessionsTable>;
 export type FileRow = Selectable<FilesTable>;
+export type OperatorRow = Selectable<OperatorsTable>;
+export type GroupRow = Selectable<OperatorGroupsTable>;
 export type { ColumnType };

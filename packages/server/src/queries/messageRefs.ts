@@ -15,8 +15,6 @@ import type { FileObject } from '@parley/protocol';
  */
 export type AvatarLookup = (db: Executor, companyId: number, operatorIds: string[]) => Promise<Map<string, FileObject>>;
 
-export const noAvatars: AvatarLookup = async () => new Map();
-
 export async function resolveMessageRefs(
   db: Executor,
   companyId: number,

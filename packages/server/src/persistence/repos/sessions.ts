@@ -29,10 +29,17 @@ export async function findOpenSessionOfClient(db: Executor, chatId: string, clie
  * times, in one conditional statement (the row lock serialises concurrent writers).
  * Returns undefined when the session is not open.
  */
-export async function allocateSeq(db: Executor, id: string, now: number): Promise<number | undefined> {
+export async function allocateSeq(db: Executor, id: string, now: number, author: 'BOT' | 'OPERATOR' | 'CLIENT'): Promise<number | undefined> {
   const row = await db
     .updateTable('sessions')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now }))
+    .set((eb) => ({
+      last_seq: eb('last_seq', '+', 1),
+      last_message_at: now,
+      last_activity_at: now,
+      // Reply-time bookkeeping: a client message starts the wait for an answer, an operator message ends it.
+      ...(author === 'CLIENT' ? { last_client_message_at: now, awaiting_answer_since: eb.fn.coalesce('awaiting_answer_since', eb.val(now)) } : {}),
+      ...(author === 'OPERATOR' ? { last_operator_message_at: now, awaiting_answer_since: null } : {}),
+    }))
     .where('id', '=', id)
     .where('status', '=', 'OPEN')
     .returning('last_seq')
