@@ -33,6 +33,22 @@ export const ErrorCode = {
   BOT_IN_USE: 'BOT_IN_USE',
   /** Missing, malformed or expired credentials. */
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** The access token has expired; refresh it or log in again. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The token was revoked (logout, block, password change). */
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
+  /** Wrong e-mail or password. */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** The operator is blocked by an admin. */
+  OPERATOR_BLOCKED: 'OPERATOR_BLOCKED',
+  OPERATOR_NOT_FOUND: 'OPERATOR_NOT_FOUND',
+  GROUP_NOT_FOUND: 'GROUP_NOT_FOUND',
+  /** An operator with this e-mail exists. */
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  /** Another operator took the session first, or it is not in a state that allows this. */
+  SESSION_CONFLICT: 'SESSION_CONFLICT',
+  /** Only the author of a message may edit it. */
+  NOT_MESSAGE_AUTHOR: 'NOT_MESSAGE_AUTHOR',
   /** Valid credentials that do not allow this action. */
   FORBIDDEN: 'FORBIDDEN',
   /** The Socket.IO handshake carried no `key` query parameter. */

@@ -4,7 +4,7 @@
  * Server → client events and payloads follow TWIN's published widget events exactly.
  */
 import type { ErrorBody } from './errors.js';
-import type { AuthorType, FileObject, MessageDto } from './dto.js';
+import type { AuthorType, FileObject, HistoryMessageDto, MessageDto } from './dto.js';
 
 /** The Socket.IO engine path clients connect to. */
 export const WIDGET_SOCKET_PATH = '/operator/socket.io';
@@ -19,6 +19,8 @@ export const WidgetEvent = {
   operatorLoggedOut: 'operatorLoggedOutEmit',
   /** Parley extension: the session was closed (TWIN lists no such event). */
   sessionClosed: 'sessionClosedEmit',
+  /** Parley extension: an operator edited a message (TWIN lists no such event). */
+  chatMessageEdited: 'chatMessageEditedEmit',
 } as const;
 
 /** Client → server event names (Parley extensions; TWIN documents none). */
@@ -80,6 +82,7 @@ export interface WidgetServerToClientEvents {
   operatorStatusChangedEmit: (payload: OperatorStatusChangedPayload) => void;
   operatorLoggedOutEmit: (payload: OperatorLoggedOutPayload) => void;
   sessionClosedEmit: (payload: SessionClosedPayload) => void;
+  chatMessageEditedEmit: (message: HistoryMessageDto) => void;
 }
 
 /** Acknowledgement sent back for client → server events when the client asks for one. */

@@ -21,7 +21,13 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly botWebhookTimeoutMs: number;
   readonly sessionSweepIntervalMs: number;
-  readonly corsOrigin: string;
+  /** `true` (any origin) or the allowed origins, for REST and Socket.IO alike. */
+  readonly corsOrigins: true | string[];
+  /** HMAC key for operator JWTs; from JWT_SECRET, else generated once into DATA_DIR. */
+  readonly jwtSecret: string | null;
+  /** Default access-token lifetime in seconds (a login may ask for another, up to 30 days). */
+  readonly tokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -71,10 +77,15 @@ export function loadConfig(env: Env = process.env): Config {
   const botWebhookTimeoutMs = intVar(env, 'BOT_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000, problems);
   const sessionSweepIntervalMs = intVar(env, 'SESSION_SWEEP_INTERVAL_MS', 30_000, 100, 3_600_000, problems);
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
-  const corsOrigin = env.CORS_ORIGIN || '*';
+  const corsRaw = env.CORS_ORIGIN || '*';
+  const corsOrigins: true | string[] = corsRaw === '*' ? true : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  const jwtSecret = env.JWT_SECRET || null;
+  if (jwtSecret !== null && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  const tokenTtlSeconds = intVar(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 30 * 86_400, problems);
+  const refreshTokenTtlSeconds = intVar(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 3600, 365 * 86_400, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     host, port, publicUrl, database, dataDir, logLevel, adminToken, adminTokenGenerated,
-    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigin,
+    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
   });
 }

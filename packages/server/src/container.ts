@@ -21,12 +21,22 @@ import { buildHttp } from './transport/http/app.js';
 import { createWidgetGateway, type WidgetServer } from './transport/widget-gateway/gateway.js';
 import { widgetFanout } from './transport/widget-gateway/fanout.js';
 import { expireSessions } from './commands/expireSessions.js';
+import { rerouteIdleSessions } from './commands/idleOperators.js';
+import { TokenService, loadSigningKey } from './auth/tokens.js';
+import { createHttpAuth } from './transport/http/auth.js';
+import { Router } from './routing/router.js';
+import { routingTrigger } from './routing/subscriber.js';
+import { createOperatorLive, type OperatorLive } from './transport/operator-events/live.js';
+import { operatorFanout } from './transport/operator-events/fanout.js';
 
 export interface Parley {
   readonly ctx: AppContext;
   readonly bots: BotRunner;
   readonly http: FastifyInstance;
   readonly io: WidgetServer;
+  readonly router: Router;
+  readonly live: OperatorLive;
+  readonly tokens: TokenService;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   /** The bootstrap company (the one the admin token acts for). */
@@ -54,25 +64,38 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const companyId = company?.id ?? (await insertCompany(db.kysely, 'Default company', clock.now()));
 
   const bots = new BotRunner(ctx, { scenario: scenarioProvider, webhook: webhookProvider(config.botWebhookTimeoutMs, log) });
-  const http = await buildHttp({ ctx, bots, adminCompanyId: () => companyId });
+  const tokens = new TokenService(loadSigningKey(config));
+  // The router asks the live channel who is online; the live channel asks the router to serve the queue.
+  let live: OperatorLive | null = null;
+  const router = new Router(ctx, () => live?.online() ?? []);
+  const auth = createHttpAuth(ctx, tokens, () => companyId);
+  const http = await buildHttp({ ctx, bots, router, auth, tokens, online: () => live?.onlineSet() ?? new Set() });
   const io = createWidgetGateway(http.server, ctx);
+  live = createOperatorLive(http.server, ctx, tokens, () => void router.drain());
   bus.register(widgetFanout(io));
   bus.register(botTrigger(bots));
+  bus.register(routingTrigger(router));
+  bus.register(operatorFanout(ctx, live));
+
+  // Events committed before a crash but never delivered go out first, in order; then
+  // bot turns cut short are redone and sessions left waiting are routed again.
+  bus.deliver(await pendingOutbox(db.kysely));
+  await bus.idle();
+  await bots.resumeStranded();
+  void router.drain();
 
   await http.listen({ host: config.host, port: config.port });
   const addr = http.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${addr.port}`;
 
-  // Events committed before a crash but never delivered go out now, in order.
-  bus.deliver(await pendingOutbox(db.kysely));
 
   let sweeping = false;
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    expireSessions(ctx)
-      .catch((err: unknown) => log.error({ err }, 'session expiry failed'))
+    Promise.all([expireSessions(ctx), rerouteIdleSessions(ctx, router)])
+      .catch((err: unknown) => log.error({ err }, 'timers failed'))
       .finally(() => {
         sweeping = false;
       });
@@ -83,13 +106,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     do {
       await bus.idle();
       await bots.idle();
-    } while (!bus.isIdle() || !bots.isIdle());
+      await router.idle();
+    } while (!bus.isIdle() || !bots.isIdle() || !router.isIdle());
   };
 
   return {
-    ctx, bots, http, io, url, companyId, settle,
+    ctx, bots, http, io, router, live, tokens, url, companyId, settle,
     async close() {
       clearInterval(sweeper);
+      await live!.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await http.close().catch(() => undefined);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Parley } from './container.js';
 import { listChats } from './persistence/repos/directory.js';
-import { insertGroup, insertOperator, setChatGroups, setGroupMembers } from './persistence/repos/operators.js';
+import { findOperatorByEmail, insertGroup, insertOperator, setChatGroups, setGroupMembers } from './persistence/repos/operators.js';
 import { saveBot, saveChat } from './commands/admin.js';
 import { hashPassword } from './auth/password.js';
 import { demoScenario } from './bot/scenario/index.js';
@@ -26,44 +26,65 @@ export interface DemoInfo {
   accounts: DemoAccount[];
 }
 
+const DEMO_CHAT = 'Demo chat';
+
 const ACCOUNTS: Omit<DemoAccount, 'password'>[] = [
   { role: 'ADMIN', name: 'Demo Admin', email: 'admin@parley.demo' },
   { role: 'OPERATOR', name: 'Анна Оператор', email: 'anna@parley.demo' },
   { role: 'OPERATOR', name: 'Boris Operator', email: 'boris@parley.demo' },
 ];
 
+/**
+ * Creates what is missing of the demo and makes sure the credentials file matches
+ * the accounts: run it on every `npm start`, on any database.
+ */
 export async function seedDemo(p: Parley): Promise<DemoInfo> {
-  const file = path.join(p.ctx.config.dataDir, 'demo-credentials.json');
-  const existing = (await listChats(p.ctx.db.kysely, p.companyId))[0];
-  if (existing?.bot_id && fs.existsSync(file)) {
-    return { chatId: existing.id, botId: existing.bot_id, accounts: JSON.parse(fs.readFileSync(file, 'utf8')) as DemoAccount[] };
-  }
   const { ctx, companyId } = p;
+  const file = path.join(ctx.config.dataDir, 'demo-credentials.json');
+  const saved = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as DemoAccount[]) : [];
+  const chats = await listChats(ctx.db.kysely, companyId);
+  let chat = chats.find((c) => c.name === DEMO_CHAT && c.bot_id);
+  if (!chat) {
+    const bot = await saveBot(ctx, companyId, { name: 'Parley Demo Bot', type: 'scenario', scenario: demoScenario });
+    chat = await saveChat(ctx, companyId, {
+      name: DEMO_CHAT,
+      botId: bot.id,
+      operatorsBusyMessage: 'Все операторы заняты, пожалуйста, подождите. / All operators are busy, please wait.',
+    });
+  }
+  const chatId = chat.id;
   const now = ctx.clock.now();
-  const accounts = ACCOUNTS.map((a) => ({ ...a, password: randomBytes(9).toString('base64url') }));
-  const bot = await saveBot(ctx, companyId, { name: 'Parley Demo Bot', type: 'scenario', scenario: demoScenario });
-  const chat = await saveChat(ctx, companyId, {
-    name: 'Demo chat',
-    botId: bot.id,
-    operatorsBusyMessage: 'Все операторы заняты, пожалуйста, подождите. / All operators are busy, please wait.',
-  });
+  const accounts: DemoAccount[] = [];
   await ctx.uow.run(async (tx) => {
     const ids: number[] = [];
-    for (const a of accounts) {
-      ids.push(await insertOperator(tx.db, {
-        company_id: companyId, email: a.email, password_hash: await hashPassword(a.password), name: a.name, role: a.role,
-        avatar_file_id: null, status: 'OFFLINE', blocked: 0, token_version: 0, last_assigned_at: null, created_at: now, updated_at: now,
-      }));
+    for (const a of ACCOUNTS) {
+      const known = saved.find((s) => s.email === a.email);
+      const existing = await findOperatorByEmail(tx.db, a.email);
+      // Keep a password we can still show; otherwise set a new one.
+      const password = existing && known ? known.password : randomBytes(9).toString('base64url');
+      if (existing) {
+        if (!known) await tx.db.updateTable('operators').set({ password_hash: await hashPassword(password), updated_at: now }).where('id', '=', existing.id).execute();
+        ids.push(existing.id);
+      } else {
+        ids.push(await insertOperator(tx.db, {
+          company_id: companyId, email: a.email, password_hash: await hashPassword(password), name: a.name, role: a.role,
+          avatar_file_id: null, status: 'OFFLINE', blocked: 0, token_version: 0, last_assigned_at: null, created_at: now, updated_at: now,
+        }));
+      }
+      accounts.push({ ...a, password });
     }
-    const group = await insertGroup(tx.db, {
-      company_id: companyId, name: 'Support', timer_first_answer: 60, timer_next_answers: 120, session_limit: 5, created_at: now, updated_at: now,
-    });
-    await setGroupMembers(tx.db, group, ids);
-    await setChatGroups(tx.db, chat.id, [group]);
+    const served = await tx.db.selectFrom('chat_groups').select('group_id').where('chat_id', '=', chatId).executeTakeFirst();
+    if (!served) {
+      const group = await insertGroup(tx.db, {
+        company_id: companyId, name: 'Support', timer_first_answer: 60, timer_next_answers: 120, session_limit: 5, created_at: now, updated_at: now,
+      });
+      await setGroupMembers(tx.db, group, ids);
+      await setChatGroups(tx.db, chatId, [group]);
+    }
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(accounts, null, 2), { mode: 0o600 });
-  return { chatId: chat.id, botId: bot.id, accounts };
+  return { chatId, botId: chat.bot_id!, accounts };
 }
 
 export function banner(p: Parley, demo: DemoInfo): string {

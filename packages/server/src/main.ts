@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     console.log(banner(parley, demo));
   } else {
     parley.ctx.log.info({ url: parley.url }, 'Parley is listening');
+    if (config.adminTokenGenerated) parley.ctx.log.warn({ adminToken: config.adminToken }, 'ADMIN_TOKEN is not set; this generated admin token is valid until restart');
   }
   let stopping = false;
   const stop = (signal: string) => {

@@ -90,7 +90,10 @@ forEachEngine('client flow', (engine) => {
         previousOperatorId: body.messages[0].authorId, previousOperatorName: 'Test Bot', previousOperatorAvatar: null,
       };
       const { bus } = srv.parley.ctx;
-      bus.publish({ type: 'session.operatorChanged', companyId, sessionId, change });
+      bus.publish({
+        type: 'session.operatorChanged', companyId, chatId, sessionId, change, operatorId: '494',
+        previousOperatorId: null, reason: 'ROUTED', fromQueue: false,
+      });
       bus.publish({ type: 'operator.statusChanged', companyId, operatorId: '494', previousStatus: 'ACTIVE', currentStatus: 'PAUSED', sessionIds: [sessionId] });
       bus.publish({ type: 'session.typing', companyId, sessionId, authorType: 'OPERATOR', authorId: '494' });
       bus.publish({ type: 'message.read', companyId, sessionId, messageId: body.messages[0].id, reader: 'OPERATOR', readAt: Date.now() });

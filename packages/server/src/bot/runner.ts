@@ -39,6 +39,27 @@ export class BotRunner {
     return next;
   }
 
+  /**
+   * Queues turns for sessions the bot still owes an answer (greeting or client
+   * messages): work lost when the process stopped mid-turn.
+   */
+  async resumeStranded(): Promise<number> {
+    const rows = await this.ctx.db.kysely
+      .selectFrom('sessions as s')
+      .select('s.id')
+      .where('s.status', '=', 'OPEN')
+      .where('s.bot_status', '=', 'BOT')
+      .where((eb) =>
+        eb.or([
+          eb('s.bot_state', '=', '{}'),
+          eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.session_id', '=', 's.id').where('m.author_type', '=', 'CLIENT').whereRef('m.seq', '>', 's.bot_processed_seq')),
+        ]),
+      )
+      .execute();
+    for (const r of rows) void this.schedule(r.id);
+    return rows.length;
+  }
+
   /** Resolves when no turn is queued for any session; for tests and shutdown. */
   async idle(): Promise<void> {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
@@ -76,7 +97,16 @@ export class BotRunner {
       this.ctx.bus.publish({ type: 'session.typing', companyId: session.company_id, sessionId, authorType: 'BOT', authorId: bot.id });
       const reply = await this.callProvider(bot, session, client, providerState, input);
       providerState = reply.state;
-      const next = await this.commit(session, bot, seq, reply);
+      let next: SessionRow | null;
+      try {
+        next = await this.commit(session, bot, seq, reply);
+      } catch (err) {
+        // A reply that cannot be stored must not strand the client with a silent bot.
+        this.ctx.log.error({ err, sessionId }, 'storing the bot reply failed; handing off');
+        const current = session;
+        await ctx.uow.run((tx) => handOff(ctx, tx, current));
+        return;
+      }
       if (!next || reply.action !== 'wait') return;
       session = next;
     }

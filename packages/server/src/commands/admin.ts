@@ -77,6 +77,11 @@ function botConfig(body: SaveBotBody): string {
 
 export async function saveBot(ctx: AppContext, companyId: number, body: SaveBotBody, id?: string): Promise<BotRow> {
   const existing = id === undefined ? undefined : await requireBot(ctx, companyId, id);
+  // Secrets are write-only: an update without one keeps the stored secret.
+  if (body.type === 'webhook' && body.webhook && body.webhook.secret === undefined && existing?.type === 'webhook') {
+    const stored = (JSON.parse(existing.config) as { secret?: string }).secret;
+    if (stored !== undefined) body = { ...body, webhook: { ...body.webhook, secret: stored } };
+  }
   const config = botConfig(body);
   const now = ctx.clock.now();
   const row: BotRow = { id: existing?.id ?? randomUUID(), company_id: companyId, name: body.name, type: body.type, config, created_at: existing?.created_at ?? now, updated_at: now };

@@ -3,6 +3,7 @@
  * Each is one conditional UPDATE inside the caller's transaction, so a race is
  * settled by the database: the loser sees `false`.
  */
+import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { ClosedBy } from '../domain/events.js';
 import type { Tx } from '../persistence/tx.js';
@@ -33,7 +34,7 @@ export async function closeOpenSession(
     .where('id', '=', session.id)
     .where('status', '=', 'OPEN');
   // Expiry must lose to a message that arrived after the idle check.
-  if (opts.onlyIfIdle) q = q.where((eb) => eb(eb('last_activity_at', '+', eb('ttl', '*', 1000)), '<', now));
+  if (opts.onlyIfIdle) q = q.where((eb) => eb(eb('last_activity_at', '+', sql<number>`cast(ttl as bigint) * 1000`), '<', now));
   const done = (await q.executeTakeFirst()).numUpdatedRows > 0n;
   if (done) {
     tx.record({

@@ -38,7 +38,7 @@ export async function resolveClient(ctx: AppContext, chat: ChatRow, body: StartS
         const now = ctx.clock.now();
         let client: ClientRow | undefined;
         if (body.clientId !== undefined) {
-          client = await findClient(tx.db, body.clientId);
+          client = await findClient(tx.db, body.clientId.toLowerCase());
           if (!client || client.company_id !== chat.company_id) throw new AppError(ErrorCode.CLIENT_NOT_FOUND, `client ${body.clientId} not found`);
         } else if (body.clientExternalId !== undefined) {
           client = await findClientByExternalId(tx.db, chat.company_id, body.clientExternalId);

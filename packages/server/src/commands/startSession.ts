@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.js';
 import { formatTimestamp } from '../domain/time.js';
 import type { ChatRow, ClientRow, SessionRow } from '../persistence/schema.js';
 import { findBot, findChat, findClient, findFiles } from '../persistence/repos/directory.js';
-import { findOpenSessionOfClient, findSession, insertSession } from '../persistence/repos/sessions.js';
+import { findOpenSessionOfClient, findSession, insertSession, lockClient } from '../persistence/repos/sessions.js';
 import type { BotRunner } from '../bot/runner.js';
 import { appendMessage } from './appendMessage.js';
 import { closeOpenSession } from './lifecycle.js';
@@ -39,13 +39,10 @@ export async function startSession(ctx: AppContext, bots: BotRunner, input: Star
   const files = await findFiles(ctx.db.kysely, chat.company_id, attachments);
   if (files.length !== new Set(attachments).size) throw new AppError(ErrorCode.FILE_NOT_FOUND, 'messageAttachments: unknown file id', [{ path: '/messageAttachments', message: 'unknown file id' }]);
 
-  if (input.mode === 'continue') {
-    const existing = await findContinuable(ctx, chat, body);
-    if (existing && body.recreateOnExists) {
-      await ctx.uow.run((tx) => closeOpenSession(ctx, tx, existing, 'SYSTEM', 'recreated'));
-    } else if (existing) {
-      return { created: false, response: await continueExisting(ctx, bots, existing, body) };
-    }
+  if (input.mode === 'continue' && body.sessionId !== undefined) {
+    const byId = await continuableById(ctx, chat, body);
+    if (byId && body.recreateOnExists) await ctx.uow.run((tx) => closeOpenSession(ctx, tx, byId, 'SYSTEM', 'recreated'));
+    else if (byId) return { created: false, response: await continueExisting(ctx, bots, byId, body) };
   }
 
   const client = await resolveClient(ctx, chat, body);
@@ -59,42 +56,49 @@ export async function startSession(ctx: AppContext, bots: BotRunner, input: Star
     client_online_at: null, client_offline_at: null, closed_at: null, closed_by: null, result: null,
     group_id: null, help_at: null, previous_operator_id: null, last_client_message_at: null, last_operator_message_at: null, awaiting_answer_since: null,
   };
-  await ctx.uow.run(async (tx) => {
+  const byClient = input.mode === 'continue' && (body.clientId !== undefined || body.clientExternalId !== undefined);
+  const existing = await ctx.uow.run(async (tx) => {
+    if (byClient) {
+      // Find-or-create under the client's row lock: concurrent continues end in one session.
+      await lockClient(tx.db, ctx.db.dialect, client.id);
+      const open = await findOpenSessionOfClient(tx.db, chat.id, client.id);
+      if (open && !body.recreateOnExists) return open;
+      if (open) await closeOpenSession(ctx, tx, open, 'SYSTEM', 'recreated');
+    }
     await insertSession(tx.db, session);
     tx.record({ type: 'session.started', companyId: chat.company_id, chatId: chat.id, sessionId: session.id, botStatus: session.bot_status });
     if (!botId) tx.record({ type: 'session.handedOff', companyId: chat.company_id, chatId: chat.id, sessionId: session.id });
     if (body.messageBody !== undefined && (body.messageBody.trim() !== '' || attachments.length > 0)) {
       await appendMessage(ctx, tx, session, clientMessage(client, body.messageBody, attachments));
     }
+    return null;
   });
+  if (existing) return { created: false, response: await continueExisting(ctx, bots, existing, body) };
   const messages = await botAnswers(ctx, bots, session, 0, body.returnAnswerAsync === true);
   return { created: true, response: { id: session.id, clientId: client.id, startedAt: formatTimestamp(now), ttl: session.ttl, messages } };
 }
 
 async function pickBot(ctx: AppContext, chat: ChatRow, requested: string | undefined): Promise<string | null> {
   if (requested === undefined) return chat.bot_id;
-  const bot = await findBot(ctx.db.kysely, requested);
+  const bot = await findBot(ctx.db.kysely, requested.toLowerCase());
   if (!bot || bot.company_id !== chat.company_id) throw new AppError(ErrorCode.BOT_NOT_FOUND, `bot ${requested} not found`);
   return bot.id;
 }
 
-/** The open session to continue: by sessionId, else by the client (clientId / clientExternalId). */
-async function findContinuable(ctx: AppContext, chat: ChatRow, body: StartSessionBody): Promise<SessionRow | undefined> {
-  if (body.sessionId !== undefined) {
-    const s = await findSession(ctx.db.kysely, body.sessionId);
-    if (s && s.chat_id === chat.id && s.status === 'OPEN' && (body.clientId === undefined || body.clientId === s.client_id)) return s;
-  }
-  if (body.clientId === undefined && body.clientExternalId === undefined) return undefined;
-  const client = await resolveClient(ctx, chat, body);
-  return findOpenSessionOfClient(ctx.db.kysely, chat.id, client.id);
+/** The open session of this chat named by `sessionId` (and matching `clientId` when given). */
+async function continuableById(ctx: AppContext, chat: ChatRow, body: StartSessionBody): Promise<SessionRow | undefined> {
+  const s = await findSession(ctx.db.kysely, body.sessionId!.toLowerCase());
+  if (s && s.chat_id === chat.id && s.status === 'OPEN' && (body.clientId === undefined || body.clientId.toLowerCase() === s.client_id)) return s;
+  return undefined;
 }
 
 async function continueExisting(ctx: AppContext, bots: BotRunner, session: SessionRow, body: StartSessionBody): Promise<StartSessionResponse> {
   let afterSeq = session.last_seq;
-  if (body.messageBody !== undefined && body.messageBody.trim() !== '') {
+  const files = body.messageAttachments ?? [];
+  if (body.messageBody !== undefined && (body.messageBody.trim() !== '' || files.length > 0)) {
     const text = body.messageBody;
     const client = (await findClient(ctx.db.kysely, session.client_id)) ?? { id: session.client_id, name: null };
-    const row = await ctx.uow.run((tx) => appendMessage(ctx, tx, session, clientMessage(client, text, body.messageAttachments ?? [])));
+    const row = await ctx.uow.run((tx) => appendMessage(ctx, tx, session, clientMessage(client, text, files)));
     afterSeq = row.seq;
   }
   const messages = await botAnswers(ctx, bots, session, afterSeq, body.returnAnswerAsync === true || afterSeq === session.last_seq);

@@ -34,7 +34,7 @@ export interface RecordingClient {
   events: Received[];
   /** Resolves with the first not-yet-consumed event of that name (waiting up to `ms`). */
   next(name: string, ms?: number): Promise<any>;
-  /** Consumes events of that name until one satisfies `pred`, and resolves with it. */
+  /** The first event of that name satisfying `pred` not yet returned by until(), waiting up to `ms`. */
   until(name: string, pred: (payload: any) => boolean, ms?: number): Promise<any>;
   /** Events of that name received so far. */
   all(name: string): any[];
@@ -58,6 +58,8 @@ export function connectClient(version: SioVersion, url: string, key: string | nu
   const socket = open(version, url, key, transports);
   const events: Received[] = [];
   const consumed = new Map<string, number>();
+  /** Events handed out by until(); next() hands out events in arrival order regardless. */
+  const taken = new Set<Received>();
   const waiters: (() => void)[] = [];
   for (const name of SERVER_EVENTS) {
     socket.on(name, (payload: unknown) => {
@@ -86,12 +88,21 @@ export function connectClient(version: SioVersion, url: string, key: string | nu
         attempt();
       });
     },
-    async until(name, pred, ms = 5000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const p = await client.next(name, Math.max(1, deadline - Date.now()));
-        if (pred(p)) return p;
-      }
+    until(name, pred, ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching ${name} within ${ms} ms`)), ms);
+        const attempt = () => {
+          const hit = events.find((e) => e.name === name && !taken.has(e) && pred(e.payload));
+          if (hit) {
+            taken.add(hit);
+            clearTimeout(timer);
+            resolve(hit.payload);
+          } else {
+            waiters.push(attempt);
+          }
+        };
+        attempt();
+      });
     },
     emitAck(event, payload, ms = 5000) {
       return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startParley, type Parley } from '../../src/container.js';
-import type { DomainEvent } from '../../src/domain/events.js';
+import { domainEventTypes, type DomainEvent } from '../../src/domain/events.js';
 
 export type Engine = 'sqlite' | 'postgres';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -97,10 +97,7 @@ export async function startTestServer(engine: Engine, env: Record<string, string
   };
   const record = (p: Parley) => p.ctx.bus.register({
     name: 'test-recorder',
-    handlers: Object.fromEntries(
-      ['session.started', 'message.created', 'message.read', 'session.handedOff', 'session.closed', 'session.operatorChanged',
-        'operator.statusChanged', 'operator.loggedOut', 'client.presence', 'session.typing'].map((t) => [t, (e: DomainEvent) => void events.push(e)]),
-    ),
+    handlers: Object.fromEntries(domainEventTypes.map((t) => [t, (e: DomainEvent) => void events.push(e)])),
   });
   let parley = await boot();
   let url = parley.url;

@@ -1,5 +1,5 @@
 /** SQL for sessions. */
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../tx.js';
 import type { SessionRow, SessionsTable, SessionUpdate } from '../schema.js';
 
@@ -59,8 +59,13 @@ export async function findExpiredSessions(db: Executor, now: number, limit: numb
     .selectFrom('sessions')
     .selectAll()
     .where('status', '=', 'OPEN')
-    .where((eb) => eb(eb('last_activity_at', '+', eb('ttl', '*', 1000)), '<', now))
+    .where((eb) => eb(eb('last_activity_at', '+', sql<number>`cast(ttl as bigint) * 1000`), '<', now))
     .orderBy('last_activity_at')
     .limit(limit)
     .execute();
+}
+
+/** Locks a client row for the rest of the transaction (SQLite transactions are already serial). */
+export async function lockClient(db: Executor, dialect: 'sqlite' | 'postgres', clientId: string): Promise<void> {
+  if (dialect === 'postgres') await sql`select id from clients where id = ${clientId} for update`.execute(db);
 }

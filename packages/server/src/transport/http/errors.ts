@@ -60,6 +60,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     void reply.status(known.status).send({ error: known.body });
     return;
   }
+  // Safety net: PostgreSQL refusing a value (bad encoding, out of range) is the client's input.
+  const pgCode = (err as { code?: unknown }).code;
+  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '22003' || pgCode === '22P02') {
+    req.log.warn({ err }, 'database refused a value');
+    void reply.status(400).send({ error: { code: ErrorCode.VALIDATION_FAILED, message: 'a value cannot be stored (encoding or range)' } });
+    return;
+  }
   req.log.error({ err }, 'unhandled error');
   void reply.status(500).send({ error: { code: ErrorCode.INTERNAL, message: `internal error (request ${req.id})` } });
 }

@@ -31,7 +31,13 @@ export function widgetFanout(io: WidgetServer): Subscriber {
         for (const id of e.sessionIds) io.to(sessionRoom(id)).emit(WidgetEvent.operatorLoggedOut, { operatorId: e.operatorId });
       },
       'session.closed': (e) => {
-        io.to(sessionRoom(e.sessionId)).emit(WidgetEvent.sessionClosed, { sessionId: e.sessionId, closedBy: e.closedBy, result: e.result });
+        const room = sessionRoom(e.sessionId);
+        io.to(room).emit(WidgetEvent.sessionClosed, { sessionId: e.sessionId, closedBy: e.closedBy, result: e.result });
+        // The key is dead now: a server-side disconnect, which clients do not retry.
+        io.in(room).disconnectSockets(true);
+      },
+      'message.edited': (e) => {
+        if (e.message.authorType !== 'CLIENT') io.to(sessionRoom(e.sessionId)).emit(WidgetEvent.chatMessageEdited, e.message);
       },
     },
   };

@@ -26,13 +26,15 @@ type WidgetSocket = Socket<WidgetClientToServerEvents, WidgetServerToClientEvent
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 const TYPING_MIN_INTERVAL_MS = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type KeyCheck = { ok: true; session: SessionRow } | { ok: false; error: ErrorBody };
 
 async function checkKey(ctx: AppContext, req: IncomingMessage): Promise<KeyCheck> {
-  const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
-  if (!key) return { ok: false, error: { code: ErrorCode.SESSION_KEY_MISSING, message: 'connect with ?key=<sessionId>' } };
-  if (key.length > 64) return { ok: false, error: { code: ErrorCode.SESSION_NOT_FOUND, message: 'session not found' } };
+  const raw = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
+  if (!raw) return { ok: false, error: { code: ErrorCode.SESSION_KEY_MISSING, message: 'connect with ?key=<sessionId>' } };
+  if (!UUID.test(raw)) return { ok: false, error: { code: ErrorCode.SESSION_NOT_FOUND, message: 'session not found' } };
+  const key = raw.toLowerCase();
   const session = await findSession(ctx.db.kysely, key);
   if (!session) return { ok: false, error: { code: ErrorCode.SESSION_NOT_FOUND, message: `session ${key} not found` } };
   if (session.status !== 'OPEN') return { ok: false, error: { code: ErrorCode.SESSION_CLOSED, message: `session ${key} is closed` } };
@@ -53,7 +55,7 @@ export function createWidgetGateway(httpServer: HttpServer, ctx: AppContext): Wi
     allowEIO3: true,
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
-    cors: { origin: ctx.config.corsOrigin === '*' ? true : ctx.config.corsOrigin.split(','), credentials: true },
+    cors: { origin: ctx.config.corsOrigins, credentials: true },
     allowRequest: (req, callback) => {
       checkKey(ctx, req).then(
         (result) => {
@@ -100,14 +102,15 @@ export function createWidgetGateway(httpServer: HttpServer, ctx: AppContext): Wi
       ack?.({ ok: true });
     });
 
-    socket.on(WidgetClientEvent.messageRead, (payload: unknown, ack?: (r: WidgetAck) => void) => {
-      const reply = typeof ack === 'function' ? ack : undefined;
+    socket.on(WidgetClientEvent.messageRead, (...args: unknown[]) => {
+      const reply = args.find((a): a is (r: WidgetAck) => void => typeof a === 'function');
+      const payload = args[0];
       const messageId = typeof payload === 'object' && payload !== null ? (payload as { messageId?: unknown }).messageId : undefined;
-      if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 64) {
+      if (typeof messageId !== 'string' || !UUID.test(messageId)) {
         reply?.({ ok: false, error: { code: ErrorCode.INVALID_EVENT, message: 'messageRead needs {messageId: string}' } });
         return;
       }
-      markReadByClient(ctx, messageId, session.id).then(
+      markReadByClient(ctx, messageId.toLowerCase(), session.id).then(
         () => reply?.({ ok: true }),
         (err: unknown) => {
           if (!(err instanceof AppError)) ctx.log.error({ err }, 'messageRead failed');

@@ -1,6 +1,8 @@
 /**
  * The client (widget / app / integration) REST API, TWIN paths. No credentials:
  * the chat id is public and the session id is the client's key (TWIN's `x_widget=1`).
+ * TWIN serves operators on some of the same paths with a bearer token: with one,
+ * these routes act for the operator instead.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -14,6 +16,8 @@ import type { HttpDeps } from '../app.js';
 import { startSession } from '../../../commands/startSession.js';
 import { closeByClient, markReadByClient, postClientMessage, requireSession } from '../../../commands/clientActions.js';
 import { messagePage } from '../../../queries/messages.js';
+import { requireVisibleSession } from '../../../queries/sessionList.js';
+import { closeByOperator, markReadByOperator, sendOperatorMessage } from '../../../commands/operatorSessions.js';
 import { formatNullable } from '../../../domain/time.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -21,7 +25,7 @@ const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorR
 const widgetQuery = Type.Object({ x_widget: Type.Optional(Type.Union([Type.String(), Type.Integer()])) }, { additionalProperties: true });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: true });
 
-export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
+export function clientRoutes({ ctx, bots, auth }: HttpDeps): FastifyPluginAsync {
   return async (app) => {
     for (const method of ['POST', 'PUT'] as const) {
       app.route<{ Params: { chatId: string }; Body: StartBody }>({
@@ -59,6 +63,9 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
           },
         },
         async (req, reply) => {
+          if (url.endsWith('/sessions/:sessionId/messages') && auth.hasBearer(req)) {
+            return reply.status(201).send(await sendOperatorMessage(ctx, await auth.operator(req), req.params.sessionId, req.body));
+          }
           const res = await postClientMessage(ctx, req.params.sessionId, req.body, req.headers['idempotency-key']);
           if (res.replayed) void reply.header('Idempotent-Replayed', 'true');
           return reply.status(201).send({ id: res.id, createdAt: res.createdAt });
@@ -81,7 +88,9 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const session = await requireSession(ctx, req.params.sessionId);
+        const session = auth.hasBearer(req)
+          ? await requireVisibleSession(ctx, await auth.operator(req), req.params.sessionId)
+          : await requireSession(ctx, req.params.sessionId);
         return messagePage(ctx, session, req.query);
       },
     );
@@ -98,7 +107,9 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const m = await markReadByClient(ctx, req.params.messageId);
+        const m = auth.hasBearer(req)
+          ? await markReadByOperator(ctx, await auth.operator(req), req.params.messageId)
+          : await markReadByClient(ctx, req.params.messageId);
         return { id: m.id, readAt: formatNullable(m.read_at) };
       },
     );
@@ -123,7 +134,8 @@ export function clientRoutes({ ctx, bots }: HttpDeps): FastifyPluginAsync {
         if (!Value.Check(CloseSessionBody, body)) {
           throw new AppError(ErrorCode.VALIDATION_FAILED, '/result must be a string of at most 255 characters', [{ path: '/result', message: 'must be a string' }]);
         }
-        const s = await closeByClient(ctx, req.params.sessionId, body.result ?? null);
+        if (auth.hasBearer(req)) await closeByOperator(ctx, await auth.operator(req), req.params.sessionId, body.result ?? null);
+        const s = auth.hasBearer(req) ? await requireSession(ctx, req.params.sessionId) : await closeByClient(ctx, req.params.sessionId, body.result ?? null);
         return { id: s.id, status: s.status, closedAt: formatNullable(s.closed_at), result: s.result };
       },
     );

@@ -1,0 +1,123 @@
+/** SQL for routing: candidates with their load, queue order, operator locks, audiences. */
+import { sql } from 'kysely';
+import type { Executor } from '../tx.js';
+import type { Dialect } from '../db.js';
+import type { SessionRow } from '../schema.js';
+
+export interface Candidate {
+  operatorId: number;
+  limit: number;
+  load: number;
+  lastAssignedAt: number | null;
+}
+
+/** Open sessions an operator holds as the primary operator. */
+export async function openSessionIdsOf(db: Executor, operatorId: number): Promise<string[]> {
+  const rows = await db.selectFrom('sessions').select('id').where('operator_id', '=', operatorId).where('status', '=', 'OPEN').execute();
+  return rows.map((r) => r.id);
+}
+
+export async function operatorLoad(db: Executor, operatorId: number): Promise<number> {
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('operator_id', '=', operatorId)
+    .where('status', '=', 'OPEN')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Operators who may take a session of the chat now: in a group serving it, ACTIVE,
+ * not blocked, among `online`, under their limit. Least busy first, then longest idle.
+ */
+export async function candidatesFor(
+  db: Executor,
+  scope: { chatId: string; groupId: number | null },
+  online: readonly number[],
+  exclude: readonly number[],
+): Promise<Candidate[]> {
+  const ids = online.filter((id) => !exclude.includes(id));
+  if (ids.length === 0) return [];
+  // A session transferred to a group is served by that group; otherwise by the chat's groups.
+  const groups = scope.groupId !== null
+    ? db.selectFrom('operator_groups').select('id').where('id', '=', scope.groupId)
+    : db.selectFrom('chat_groups').select('group_id as id').where('chat_id', '=', scope.chatId);
+  const rows = await db
+    .selectFrom('group_operators as go')
+    .innerJoin('operator_groups as g', 'g.id', 'go.group_id')
+    .innerJoin('operators as o', 'o.id', 'go.operator_id')
+    .select((eb) => [
+      'o.id as id',
+      'o.last_assigned_at as last_assigned_at',
+      eb.fn.max('g.session_limit').as('lim'),
+      eb
+        .selectFrom('sessions as s')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .whereRef('s.operator_id', '=', 'o.id')
+        .where('s.status', '=', 'OPEN')
+        .as('load'),
+    ])
+    .where('go.group_id', 'in', groups)
+    .where('o.status', '=', 'ACTIVE')
+    .where('o.blocked', '=', 0)
+    .where('o.id', 'in', ids)
+    .groupBy(['o.id', 'o.last_assigned_at'])
+    .execute();
+  return rows
+    .map((r) => ({ operatorId: r.id, limit: Number(r.lim), load: Number(r.load ?? 0), lastAssignedAt: r.last_assigned_at }))
+    .filter((c) => c.load < c.limit)
+    .sort((a, b) => a.load - b.load || (a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0) || a.operatorId - b.operatorId);
+}
+
+/** Locks the operator row for the rest of the transaction (SQLite transactions are already serial). */
+export async function lockOperator(db: Executor, dialect: Dialect, operatorId: number): Promise<void> {
+  if (dialect === 'postgres') await sql`select id from operators where id = ${operatorId} for update`.execute(db);
+}
+
+/** Sessions waiting for an operator, oldest first (FIFO). */
+export async function waitingSessions(db: Executor, limit: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('status', '=', 'OPEN')
+    .where('bot_status', 'in', ['WAITING', 'HELP'])
+    .orderBy((eb) => eb.fn.coalesce('help_at', 'handed_off_at', 'started_at'))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Operators of the groups serving a chat. */
+export async function chatOperatorIds(db: Executor, chatId: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('chat_groups as cg')
+    .innerJoin('group_operators as go', 'go.group_id', 'cg.group_id')
+    .select('go.operator_id')
+    .distinct()
+    .where('cg.chat_id', '=', chatId)
+    .execute();
+  return rows.map((r) => r.operator_id);
+}
+
+/** Primary and co-operators of a session. */
+export async function sessionOperatorIds(db: Executor, sessionId: string): Promise<number[]> {
+  const rows = await db.selectFrom('session_operators').select('operator_id').where('session_id', '=', sessionId).execute();
+  return rows.map((r) => r.operator_id);
+}
+
+/** Open sessions with an operator whose client has waited longer than the chat allows. */
+export async function idleAssignedSessions(db: Executor, now: number, limit: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('chats as c', 'c.id', 's.chat_id')
+    .selectAll('s')
+    .where('s.status', '=', 'OPEN')
+    .where('s.bot_status', '=', 'OPERATOR')
+    .where('c.allowable_operator_idle_time', '>', 0)
+    .where('s.awaiting_answer_since', 'is not', null)
+    .where((eb) => eb(eb('s.awaiting_answer_since', '+', sql<number>`cast(c.allowable_operator_idle_time as bigint) * 1000`), '<', now))
+    .orderBy('s.awaiting_answer_since')
+    .limit(limit)
+    .execute();
+}
