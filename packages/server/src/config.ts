@@ -10,6 +10,8 @@ export interface Config {
   readonly port: number;
   /** Public base URL used in printed links and file URLs. */
   readonly publicUrl: string;
+  /** False when publicUrl was derived from PORT. */
+  readonly publicUrlExplicit: boolean;
   /** `sqlite` (embedded default) or `postgres` (when DATABASE_URL is a postgres:// URL). */
   readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
   readonly dataDir: string;
@@ -85,7 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
   const refreshTokenTtlSeconds = intVar(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 3600, 365 * 86_400, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, publicUrl, database, dataDir, logLevel, adminToken, adminTokenGenerated,
+    host, port, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,
     bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
   });
 }

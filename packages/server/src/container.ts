@@ -58,7 +58,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const db = openDb(config.database);
   await migrate(db);
   const bus = new EventBus(log, (ids) => forgetOutbox(db.kysely, ids));
-  const ctx: AppContext = { config, db, uow: createUnitOfWork(db, bus, () => clock.now()), bus, clock, log, avatars: operatorAvatars(config.publicUrl) };
+  const ctx: AppContext = {
+    config, db, uow: createUnitOfWork(db, bus, () => clock.now()), bus, clock, log,
+    avatars: operatorAvatars(() => ctx.config.publicUrl),
+  };
 
   const company = await db.kysely.selectFrom('companies').select('id').orderBy('id').limit(1).executeTakeFirst();
   const companyId = company?.id ?? (await insertCompany(db.kysely, 'Default company', clock.now()));
@@ -88,6 +91,10 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const addr = http.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${addr.port}`;
+  // With an ephemeral port (PORT=0) and no PUBLIC_URL, links must name the real port.
+  if (!config.publicUrlExplicit && config.port === 0) {
+    (ctx as { config: Config }).config = Object.freeze({ ...config, publicUrl: url });
+  }
 
 
   let sweeping = false;

@@ -113,14 +113,15 @@ forEachEngine('bots', (engine) => {
     test(`webhook bot that ${name}: the session is handed to operators`, async () => {
       hook.set(behaviour);
       const bot = await srv.admin('POST', '/api/v1/bots', { name: 'Flaky', type: 'webhook', webhook: { url: hookUrl, timeoutMs: 300 } });
-      const chat = await srv.admin('POST', '/api/v1/chats', { name: 'Flaky chat', botId: bot.body.id });
+      const chat = await srv.admin('POST', '/api/v1/chats', { name: 'Flaky chat', botId: bot.body.id, operatorsBusyMessage: '' });
       const start = await srv.api('POST', `/api/v1/chats/${chat.body.id}/sessions`, {});
       assert.equal(start.status, 201);
       assert.deepEqual(start.body.messages, []);
       const sessionId = start.body.id;
       await eventually(() => srv.events.find((e) => e.type === 'session.handedOff' && e.sessionId === sessionId), 5000, 'hand-off');
+      await srv.parley.settle();
       const row = await srv.parley.ctx.db.kysely.selectFrom('sessions').select('bot_status').where('id', '=', sessionId).executeTakeFirstOrThrow();
-      assert.equal(row.bot_status, 'WAITING');
+      assert.equal(row.bot_status, 'HELP', 'handed off, and queued: no operator is online');
     });
   }
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import {
   Centrifuge, type ConnectingContext, type DisconnectedContext, type Options, type PublicationContext,
-  type ServerSubscribedContext, type SubscribedContext, type UnsubscribedContext,
+  type ServerSubscribedContext, type UnsubscribedContext,
 } from 'centrifuge';
 import pino from 'pino';
 import { Server as IoServer } from 'socket.io';
@@ -155,7 +155,6 @@ async function raw(url: string, ...frames: Array<string | Buffer>): Promise<Raw>
 }
 
 const connectCmd = (token: string, id = 1, extra: Json = {}) => JSON.stringify({ id, connect: { token, ...extra } });
-const replyTo = (r: Raw, id: number) => r.got.find((m) => m.id === id);
 
 test('server-side channel: connect reply, publication to centrifuge.on(publication), batched frames', async (t) => {
   const f = await start(t);
@@ -423,6 +422,33 @@ test('disconnectUser with a terminal code, except one connection', async (t) => 
   assert.equal(f.connects(), 2);
   assert.deepEqual(f.server.connectionsOf('1').map((i) => i.id), [await aId]);
   assert.throws(() => f.server.disconnectUser('1', 1000, 'x'), RangeError);
+});
+
+test('transient and targeted publications, disconnectClient after a last message', async (t) => {
+  const f = await start(t);
+  const a = f.client('good-1').c;
+  const b = f.client('good-1').c;
+  const bId = new Promise<string>((r) => b.once('connected', (ctx) => r(ctx.client)));
+  const aPubs = collect<PublicationContext>(a, 'publication');
+  const bPubs = collect<PublicationContext>(b, 'publication');
+  const bDisconnected = new Promise<DisconnectedContext>((r) => b.once('disconnected', r));
+  a.connect();
+  b.connect();
+  await Promise.all([a.ready(3000), b.ready(3000)]);
+  const probe = f.server.publish('personal:1', 'probe', { transient: true });
+  assert.equal(probe.offset, 0);
+  await until(() => aPubs.length === 1 && bPubs.length === 1);
+  assert.deepEqual(aPubs[0], { channel: 'personal:1', data: 'probe' }, 'no offset on a transient publication');
+  assert.deepEqual(f.server.publish('personal:1', 'kicked', { onlyClientIds: [await bId] }), probe);
+  assert.equal(f.server.disconnectClient(await bId, 4501, 'replaced'), true);
+  assert.deepEqual(await bDisconnected, { code: 4501, reason: 'replaced' });
+  assert.ok(bPubs.some((p) => p.data === 'kicked'), 'the last message went out before the close');
+  await sleep(100);
+  assert.ok(!aPubs.some((p) => p.data === 'kicked'));
+  assert.equal(f.server.disconnectClient(await bId, 4501, 'again'), false);
+  assert.equal(a.state, 'connected');
+  const history = await a.history('personal:1', { limit: -1 });
+  assert.deepEqual([history.publications, history.offset], [[], 0], 'transient publications are not stored');
 });
 
 test('shares the HTTP server with Socket.IO: each upgrade goes to its own listener', async (t) => {

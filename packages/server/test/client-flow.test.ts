@@ -64,8 +64,9 @@ forEachEngine('client flow', (engine) => {
           assert.deepEqual(handoff.answers, []);
         }
         await eventually(() => srv.events.find((e) => e.type === 'session.handedOff' && e.sessionId === sessionId), 5000, 'session.handedOff');
+        await srv.parley.settle();
         const row = await srv.parley.ctx.db.kysely.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
-        assert.equal(row.bot_status, 'WAITING');
+        assert.equal(row.bot_status, 'HELP', 'handed off, and queued: no operator is online');
         assert.equal(row.status, 'OPEN');
 
         // The client's own messages are never echoed back to it.

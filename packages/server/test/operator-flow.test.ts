@@ -98,9 +98,9 @@ forEachEngine('operator flow', (engine) => {
         client.socket.emit('typing', {});
         assert.deepEqual((await aLive.next('typing')).data, { sessionId: s1, authorType: 'CLIENT', authorId: start.body.clientId });
         await aLive.centrifuge.rpc('typing', { sessionId: s1 });
-        assert.deepEqual(await client.next('showTypingIndicatorEmit'), { authorType: 'OPERATOR' });
+        assert.deepEqual(await client.until('showTypingIndicatorEmit', (p) => p.authorType === 'OPERATOR'), { authorType: 'OPERATOR' });
         await aLive.centrifuge.publish(`operator:${a.id}`, { event: 'typing', sessionId: s1 });
-        assert.deepEqual(await client.next('showTypingIndicatorEmit'), { authorType: 'OPERATOR' });
+        assert.deepEqual(await client.until('showTypingIndicatorEmit', (p) => p.authorType === 'OPERATOR'), { authorType: 'OPERATOR' });
 
         // Read receipts both ways.
         await srv.api('PATCH', `/api/v1/messages/${reply.body.id}/read`);

@@ -139,8 +139,9 @@ forEachEngine('sessions', (engine) => {
     assert.equal(start.status, 201);
     assert.deepEqual(start.body.messages, []);
     await eventually(() => srv.events.find((e) => e.type === 'session.handedOff' && e.sessionId === start.body.id));
+    await srv.parley.settle();
     const row = await srv.parley.ctx.db.kysely.selectFrom('sessions').select('bot_status').where('id', '=', start.body.id).executeTakeFirstOrThrow();
-    assert.equal(row.bot_status, 'WAITING');
+    assert.equal(row.bot_status, 'HELP', 'handed off, and queued: no operator is online');
   });
 
   test('sessions idle beyond their ttl close, and the client is told', async () => {

@@ -27,12 +27,9 @@ export class Router {
     private readonly online: () => number[],
   ) {}
 
-  /** Routes a session that waits for an operator (after hand-off, or from the queue). */
-  route(sessionId: string): Promise<void> {
-    return this.enqueue(async () => {
-      const s = await findSession(this.ctx.db.kysely, sessionId);
-      if (s && s.status === 'OPEN' && (s.bot_status === 'WAITING' || s.bot_status === 'HELP')) await this.place(s, [], 'queue');
-    });
+  /** Routes a session that waits for an operator (after hand-off): served in queue order with the rest. */
+  route(_sessionId: string): Promise<void> {
+    return this.drain();
   }
 
   /** Moves a session away from its operator (logout, block, idle); `fallback` when nobody else is free. */
@@ -44,17 +41,30 @@ export class Router {
     });
   }
 
-  /** Serves the help queue, oldest first, while anyone has capacity. */
+  /**
+   * Serves waiting sessions oldest first. Once a session finds nobody in its scope
+   * (its group, or its chat's groups), younger sessions of that scope wait too, so
+   * capacity that appears mid-pass cannot let a younger session jump the queue.
+   * Sessions just handed off that find nobody enter the help queue.
+   */
   drain(): Promise<void> {
     return this.enqueue(async () => {
-      for (;;) {
-        const waiting = await waitingSessions(this.ctx.db.kysely, 200);
+      const blocked = new Set<string>();
+      let waiting = await waitingSessions(this.ctx.db.kysely, 500);
+      for (let pass = 0; waiting.length > 0 && pass < 100; pass++) {
         let placed = 0;
         for (const s of waiting) {
-          if (this.online().length === 0) return;
-          if (await this.tryAssign(s, [], 'ROUTED')) placed++;
+          const scope = s.group_id !== null ? `g${s.group_id}` : `c${s.chat_id}`;
+          if (!blocked.has(scope) && this.online().length > 0 && (await this.tryAssign(s, [], 'ROUTED'))) {
+            placed++;
+            continue;
+          }
+          blocked.add(scope);
+          if (s.bot_status === 'WAITING') await this.ctx.uow.run((tx) => queueSession(this.ctx, tx, s));
         }
-        if (placed === 0 || waiting.length < 200) return;
+        // A full page was served: look at the next one.
+        if (placed === 0 || waiting.length < 500) return;
+        waiting = await waitingSessions(this.ctx.db.kysely, 500);
       }
     });
   }

@@ -3,6 +3,7 @@
  * of python-socketio 4.6.1) and 4.x, with every received event recorded in order.
  */
 import { createRequire } from 'node:module';
+import { after } from 'node:test';
 import { io as ioV4 } from 'socket.io-client';
 import { WIDGET_SOCKET_PATH } from '@parley/protocol';
 
@@ -22,6 +23,12 @@ type V2Factory = (url: string, opts: Record<string, unknown>) => AnySocket;
 const ioV2 = require('socket.io-client-v2') as V2Factory;
 
 export type SioVersion = 'v2' | 'v4';
+
+const opened: AnySocket[] = [];
+// A failed test must not leave sockets open (the file would never end).
+after(() => {
+  for (const s of opened.splice(0)) s.close();
+});
 export type Transport = 'polling' | 'websocket';
 
 export interface Received {
@@ -44,7 +51,7 @@ export interface RecordingClient {
 
 const SERVER_EVENTS = [
   'chatMessageCreatedEmit', 'showTypingIndicatorEmit', 'chatMessageReadEmit', 'operatorChangedEmit',
-  'operatorStatusChangedEmit', 'operatorLoggedOutEmit', 'sessionClosedEmit',
+  'operatorStatusChangedEmit', 'operatorLoggedOutEmit', 'sessionClosedEmit', 'chatMessageEditedEmit',
 ];
 
 function open(version: SioVersion, url: string, key: string | null, transports?: Transport[]): AnySocket {
@@ -56,6 +63,7 @@ function open(version: SioVersion, url: string, key: string | null, transports?:
 /** Connects and resolves once the namespace is connected; rejects with the server's error data. */
 export function connectClient(version: SioVersion, url: string, key: string | null, transports?: Transport[]): Promise<RecordingClient> {
   const socket = open(version, url, key, transports);
+  opened.push(socket);
   const events: Received[] = [];
   const consumed = new Map<string, number>();
   /** Events handed out by until(); next() hands out events in arrival order regardless. */

@@ -4,6 +4,7 @@
  */
 import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
+import { after } from 'node:test';
 import type { TestServer } from './harness.js';
 
 export interface OperatorAccount {
@@ -15,6 +16,11 @@ export interface OperatorAccount {
 }
 
 let seq = 0;
+const opened: Centrifuge[] = [];
+// A failed test must not leave clients reconnecting forever (the file would never end).
+after(() => {
+  for (const c of opened.splice(0)) c.disconnect();
+});
 
 /** Creates an operator (or admin) in the bootstrap company and logs it in. */
 export async function createOperator(srv: TestServer, opts: { name?: string; role?: 'ADMIN' | 'OPERATOR'; groupIds?: number[] } = {}): Promise<OperatorAccount> {
@@ -60,6 +66,7 @@ export function connectOperator(srv: TestServer, token: string, opts: { minRecon
     minReconnectDelay: opts.minReconnectDelay ?? 50,
     maxReconnectDelay: 200,
   });
+  opened.push(centrifuge);
   const pubs: any[] = [];
   const consumed = new Set<number>();
   const waiters: (() => void)[] = [];

@@ -94,15 +94,16 @@ export function createOperatorLive(
       canSubscribe: async () => false,
       onConnect(conn) {
         const id = Number(conn.user);
+        // Count the new connection before closing older ones, so presence never dips to zero.
+        const n = (counts.get(id) ?? 0) + 1;
+        counts.set(id, n);
+        if (n === 1) onFirstConnection(id);
         const older = server.connectionsOf(conn.user).filter((c) => c.id !== conn.id).map((c) => c.id);
         if (older.length > 0) {
           const pub: OperatorPublication = { event: OperatorEvent.chatUserExists, data: { operatorId: conn.user } };
           server.publish(operatorChannel(id), pub, { transient: true, onlyClientIds: older });
           for (const clientId of older) server.disconnectClient(clientId, CloseCode.replaced, 'chatUserExists');
         }
-        const n = (counts.get(id) ?? 0) + 1;
-        counts.set(id, n);
-        if (n === 1) onFirstConnection(id);
       },
       onDisconnect(conn) {
         const id = Number(conn.user);

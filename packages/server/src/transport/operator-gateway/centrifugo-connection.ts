@@ -141,11 +141,6 @@ export class Connection implements Subscriber {
     this.deps.closed(this);
   }
 
-  /** Destroys the socket without a closing handshake (shutdown of stuck sockets). */
-  terminate(): void {
-    this.ws.terminate();
-  }
-
   /** Writes what is queued; closes a client that does not keep up with its output. */
   flush(): void {
     this.writeOut();
