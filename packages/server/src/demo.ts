@@ -98,6 +98,7 @@ export function banner(p: Parley, demo: DemoInfo): string {
     `  API docs        ${base}/docs`,
     `  health          ${base}/healthz`,
     `  client socket   ${base}/operator/socket.io/?key=<sessionId>`,
+    `  operator socket ${base.replace(/^http/, 'ws')}/centrifugo/connection/websocket`,
     `  demo chat id    ${demo.chatId}`,
     `  demo bot id     ${demo.botId}`,
     `  admin token     ${token}`,

@@ -72,7 +72,10 @@ export function createOperatorLive(
         try {
           const actor = await actorFromToken(ctx, tokens, token);
           return {
-            ok: true, user: String(actor.operatorId), channels: [operatorChannel(actor.operatorId)], expiresAt: actor.expiresAt,
+            ok: true, user: String(actor.operatorId), channels: [operatorChannel(actor.operatorId)],
+            // TWIN-style clients pass the token in `data` and have no getToken to refresh it with:
+            // their connection does not expire (logout and blocking still close it at once).
+            ...(c.token ? { expiresAt: actor.expiresAt } : {}),
             data: { operatorId: String(actor.operatorId), name: actor.operator.name, role: actor.role },
           };
         } catch (err) {
