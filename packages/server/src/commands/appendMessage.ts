@@ -29,8 +29,9 @@ export interface NewMessageInput {
 /** Throws SESSION_CLOSED when the session is no longer open. */
 export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id' | 'company_id'>, input: NewMessageInput): Promise<MessageRow> {
   const now = ctx.clock.now();
-  const seq = await allocateSeq(tx.db, session.id, now, input.authorType);
-  if (seq === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
+  const allocated = await allocateSeq(tx.db, session.id, now, input.authorType);
+  if (allocated === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
+  const seq = allocated.last_seq;
   const row: MessageRow = {
     id: randomUUID(),
     session_id: session.id,
@@ -51,6 +52,9 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   await insertMessage(tx.db, row);
   const refs = await resolveMessageRefs(tx.db, session.company_id, [row], ctx.config.publicUrl, ctx.avatars);
   const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
-  tx.record({ type: 'message.created', companyId: session.company_id, sessionId: session.id, seq, message });
+  tx.record({
+    type: 'message.created', companyId: session.company_id, chatId: allocated.chat_id, sessionId: session.id, seq,
+    botStatus: allocated.bot_status, message,
+  });
   return row;
 }

@@ -10,7 +10,8 @@ export type AssignReason = 'ROUTED' | 'TAKEN' | 'TRANSFERRED' | 'REROUTED';
 
 export type DomainEvent =
   | { type: 'session.started'; companyId: number; chatId: string; sessionId: string; botStatus: BotStatus }
-  | { type: 'message.created'; companyId: number; sessionId: string; seq: number; message: MessageDto }
+  /** `botStatus`: who handled the session when the message was stored. */
+  | { type: 'message.created'; companyId: number; chatId: string; sessionId: string; seq: number; botStatus: BotStatus; message: MessageDto }
   | { type: 'message.edited'; companyId: number; sessionId: string; message: HistoryMessageDto }
   | { type: 'message.read'; companyId: number; sessionId: string; messageId: string; reader: AuthorType; readAt: number }
   | { type: 'session.handedOff'; companyId: number; chatId: string; sessionId: string }

@@ -10,7 +10,7 @@ export function botTrigger(bots: BotRunner): Subscriber {
         if (e.botStatus === 'BOT') void bots.schedule(e.sessionId);
       },
       'message.created': (e) => {
-        if (e.message.authorType === 'CLIENT') void bots.schedule(e.sessionId);
+        if (e.message.authorType === 'CLIENT' && e.botStatus === 'BOT') void bots.schedule(e.sessionId);
       },
     },
   };

@@ -121,3 +121,28 @@ export async function idleAssignedSessions(db: Executor, now: number, limit: num
     .limit(limit)
     .execute();
 }
+
+/**
+ * Who follows a session, in one query: the company's admins, the session's operators,
+ * and, while it waits, the operators of its chat's groups (or of its group).
+ */
+export async function sessionAudience(
+  db: Executor,
+  s: Pick<SessionRow, 'id' | 'company_id' | 'chat_id' | 'group_id' | 'bot_status'>,
+): Promise<Set<number>> {
+  let q = db
+    .selectFrom('operators')
+    .select('id')
+    .where('company_id', '=', s.company_id)
+    .where('role', '=', 'ADMIN')
+    .where('blocked', '=', 0)
+    .union(db.selectFrom('session_operators').select('operator_id as id').where('session_id', '=', s.id));
+  if (s.bot_status === 'WAITING' || s.bot_status === 'HELP') {
+    q = s.group_id !== null
+      ? q.union(db.selectFrom('group_operators').select('operator_id as id').where('group_id', '=', s.group_id))
+      : q.union(
+          db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', s.chat_id),
+        );
+  }
+  return new Set((await q.execute()).map((r) => r.id));
+}

@@ -29,7 +29,12 @@ export async function findOpenSessionOfClient(db: Executor, chatId: string, clie
  * times, in one conditional statement (the row lock serialises concurrent writers).
  * Returns undefined when the session is not open.
  */
-export async function allocateSeq(db: Executor, id: string, now: number, author: 'BOT' | 'OPERATOR' | 'CLIENT'): Promise<number | undefined> {
+export async function allocateSeq(
+  db: Executor,
+  id: string,
+  now: number,
+  author: 'BOT' | 'OPERATOR' | 'CLIENT',
+): Promise<Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id'> | undefined> {
   const row = await db
     .updateTable('sessions')
     .set((eb) => ({
@@ -42,9 +47,9 @@ export async function allocateSeq(db: Executor, id: string, now: number, author:
     }))
     .where('id', '=', id)
     .where('status', '=', 'OPEN')
-    .returning('last_seq')
+    .returning(['last_seq', 'bot_status', 'chat_id'])
     .executeTakeFirst();
-  return row?.last_seq;
+  return row;
 }
 
 /** Updates an open session; returns false when it was not open (already closed). */

@@ -10,7 +10,7 @@ import type { Subscriber } from '../../events/bus.js';
 import { formatTimestamp } from '../../domain/time.js';
 import type { SessionRow } from '../../persistence/schema.js';
 import { findSession } from '../../persistence/repos/sessions.js';
-import { chatOperatorIds, sessionOperatorIds } from '../../persistence/repos/routing.js';
+import { chatOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
 import { presentSessions } from '../../queries/sessions.js';
 
 /** What the fan-out needs from the live channel. */
@@ -30,12 +30,7 @@ async function admins(ctx: AppContext, companyId: number): Promise<number[]> {
 }
 
 /** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */
-async function audience(ctx: AppContext, s: SessionRow): Promise<Set<number>> {
-  const ids = new Set(await admins(ctx, s.company_id));
-  for (const id of await sessionOperatorIds(ctx.db.kysely, s.id)) ids.add(id);
-  if (s.bot_status === 'WAITING' || s.bot_status === 'HELP') for (const id of await chatOperatorIds(ctx.db.kysely, s.chat_id)) ids.add(id);
-  return ids;
-}
+const audience = (ctx: AppContext, s: SessionRow) => sessionAudience(ctx.db.kysely, s);
 
 export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscriber {
   const send = (ids: Iterable<number | string>, pub: OperatorPublication, transient = false) => {
