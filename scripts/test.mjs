@@ -75,6 +75,13 @@ function testFiles() {
   return out.sort();
 }
 
+// The browser tests need the built console and widget.
+const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) {
+  console.error('npm run build failed');
+  process.exit(1);
+}
+
 const pgServer = await startPostgres();
 const env = { ...process.env };
 if (pgServer) {

@@ -173,3 +173,27 @@ export async function operatorTyping(ctx: AppContext, operatorId: number, sessio
   }
   ctx.bus.publish({ type: 'session.typing', companyId: s.company_id, sessionId: s.id, authorType: 'OPERATOR', authorId: String(operatorId) });
 }
+
+/** The operator has read every client message of the session; returns how many were marked. */
+export async function markSessionReadByOperator(ctx: AppContext, actor: OperatorActor, sessionId: string): Promise<number> {
+  const s = await requireParticipant(ctx, actor, sessionId);
+  const unread = await ctx.db.kysely
+    .selectFrom('messages')
+    .select('id')
+    .where('session_id', '=', s.id)
+    .where('author_type', '=', 'CLIENT')
+    .where('read_at', 'is', null)
+    .orderBy('seq')
+    .execute();
+  const at = ctx.clock.now();
+  return ctx.uow.run(async (tx) => {
+    let n = 0;
+    for (const m of unread) {
+      if (await markRead(tx.db, m.id, at)) {
+        n++;
+        tx.record({ type: 'message.read', companyId: s.company_id, sessionId: s.id, messageId: m.id, reader: 'OPERATOR', readAt: at });
+      }
+    }
+    return n;
+  });
+}

@@ -17,6 +17,7 @@ import type { HttpAuth } from './auth.js';
 import { operatorRoutes } from './routes/operator.js';
 import { operatorAdminRoutes } from './routes/operatorAdmin.js';
 import { fileRoutes } from './routes/files.js';
+import { uiRoutes } from './routes/ui.js';
 import sjson from 'secure-json-parse';
 import { ErrorCode } from '@parley/protocol';
 import { AppError } from '../../domain/errors.js';
@@ -121,6 +122,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(ctx));
+  await app.register(uiRoutes(deps));
   for (const prefix of API_PREFIXES) {
     await app.register(clientRoutes(deps), { prefix });
     await app.register(adminRoutes(deps), { prefix });

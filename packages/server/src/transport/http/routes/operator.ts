@@ -13,7 +13,7 @@ import { AppError } from '../../../domain/errors.js';
 import { login, logout, refresh } from '../../../commands/operatorAuth.js';
 import { presentOperators, setStatus } from '../../../commands/operatorAdmin.js';
 import {
-  editMessage, setCoOperator, setSpam, takeSession, transferToGroup, transferToOperator,
+  editMessage, markSessionReadByOperator, setCoOperator, setSpam, takeSession, transferToGroup, transferToOperator,
 } from '../../../commands/operatorSessions.js';
 import { listSessions, requireVisibleSession, type SessionListQuery } from '../../../queries/sessionList.js';
 import { presentSessions } from '../../../queries/sessions.js';
@@ -104,6 +104,9 @@ export function operatorRoutes({ ctx, auth, tokens, router, online }: HttpDeps):
     sessionAction<{ id: string }>('/sessions/:id/spam', 'PATCH', 'Mark as spam', SessionParams, (a, p) => setSpam(ctx, a, p.id, true));
     sessionAction<{ id: string }>('/sessions/:id/notSpam', 'PATCH', 'Unmark spam', SessionParams, (a, p) => setSpam(ctx, a, p.id, false));
 
+    app.patch<{ Params: { id: string } }>('/sessions/:id/read', { schema: { ...secured, summary: 'Mark every client message of the session read', params: Type.Object({ id: Id }), response: { 200: Type.Object({ marked: Type.Integer() }), ...errors } } }, async (req) => ({
+      marked: await markSessionReadByOperator(ctx, await auth.operator(req), req.params.id),
+    }));
     app.patch<{ Params: { id: string }; Body: EditBody }>('/messages/:id', { schema: { ...secured, summary: 'Edit own message', params: Type.Object({ id: Id }), body: EditMessageBody, response: { 200: HistoryMessageDto, ...errors } } }, async (req) =>
       editMessage(ctx, await auth.operator(req), req.params.id, req.body.body),
     );
