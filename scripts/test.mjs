@@ -75,8 +75,8 @@ function testFiles() {
   return out.sort();
 }
 
-// The browser tests need the built console and widget.
-const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+// The browser tests need the built console and widget (PARLEY_TEST_NO_BUILD=1 reuses the last build).
+const build = process.env.PARLEY_TEST_NO_BUILD ? { status: 0 } : spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) {
   console.error('npm run build failed');
   process.exit(1);

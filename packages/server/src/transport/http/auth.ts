@@ -23,6 +23,8 @@ export interface HttpAuth {
   operator(req: FastifyRequest): Promise<OperatorActor>;
   /** An admin operator, or the bootstrap admin token. */
   admin(req: FastifyRequest): Promise<AdminActor>;
+  /** The company of any operator (or of the bootstrap admin token): for read-only directory calls. */
+  member(req: FastifyRequest): Promise<number>;
 }
 
 function bearer(req: FastifyRequest): string | null {
@@ -47,6 +49,11 @@ export function createHttpAuth(ctx: AppContext, tokens: TokenService, bootstrapC
   return {
     hasBearer: (req) => bearer(req) !== null,
     operator,
+    async member(req) {
+      const token = bearer(req);
+      if (token && isBootstrapToken(token, ctx.config.adminToken)) return bootstrapCompanyId();
+      return (await operator(req)).companyId;
+    },
     async admin(req) {
       const token = bearer(req);
       if (token && isBootstrapToken(token, ctx.config.adminToken)) return { companyId: bootstrapCompanyId() };

@@ -33,15 +33,17 @@ async function groupDto(ctx: AppContext, g: GroupRow): Promise<GroupDto> {
 export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPluginAsync {
   return async (app) => {
     const company = async (req: FastifyRequest) => (await auth.admin(req)).companyId;
+    // Colleagues and groups are visible to every operator of the company (for transfers).
+    const anyone = (req: FastifyRequest) => auth.member(req);
     const operatorDto = async (companyId: number, id: number) => (await presentOperators(ctx, [await requireOperator(ctx, companyId, id)], online()))[0]!;
 
     app.get('/operators', { schema: { ...secured, response: { 200: ListOf(OperatorDto), ...errors } } }, async (req) => {
-      const rows = await ctx.db.kysely.selectFrom('operators').selectAll().where('company_id', '=', await company(req)).orderBy('id').execute();
+      const rows = await ctx.db.kysely.selectFrom('operators').selectAll().where('company_id', '=', await anyone(req)).orderBy('id').execute();
       const items = await presentOperators(ctx, rows, online());
       return { count: items.length, items };
     });
     app.get<{ Params: { id: string } }>('/operators/:id', { schema: { ...secured, params: byId, response: { 200: OperatorDto, ...errors } } }, async (req) =>
-      operatorDto(await company(req), Number(req.params.id)),
+      operatorDto(await anyone(req), Number(req.params.id)),
     );
     app.post<{ Body: OperatorBody }>('/operators', { schema: { ...secured, body: SaveOperatorBody, response: { 201: OperatorDto, ...errors } } }, async (req, reply) => {
       const companyId = await company(req);
@@ -72,13 +74,13 @@ export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPlu
     });
 
     app.get('/groups', { schema: { ...secured, response: { 200: ListOf(GroupDto), ...errors } } }, async (req) => {
-      const rows = await ctx.db.kysely.selectFrom('operator_groups').selectAll().where('company_id', '=', await company(req)).orderBy('id').execute();
+      const rows = await ctx.db.kysely.selectFrom('operator_groups').selectAll().where('company_id', '=', await anyone(req)).orderBy('id').execute();
       const items = await Promise.all(rows.map((g) => groupDto(ctx, g)));
       return { count: items.length, items };
     });
     app.get<{ Params: { id: string } }>('/groups/:id', { schema: { ...secured, params: byId, response: { 200: GroupDto, ...errors } } }, async (req) => {
       const g = await findGroup(ctx.db.kysely, Number(req.params.id));
-      if (!g || g.company_id !== (await company(req))) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${req.params.id} not found`);
+      if (!g || g.company_id !== (await anyone(req))) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${req.params.id} not found`);
       return groupDto(ctx, g);
     });
     app.post<{ Body: GroupBody }>('/groups', { schema: { ...secured, body: SaveGroupBody, response: { 201: GroupDto, ...errors } } }, async (req, reply) =>
