@@ -25,6 +25,8 @@ export interface Config {
   readonly sessionSweepIntervalMs: number;
   /** `true` (any origin) or the allowed origins, for REST and Socket.IO alike. */
   readonly corsOrigins: true | string[];
+  /** Trust X-Forwarded-For from proxies (client IPs); off unless Parley runs behind a proxy. */
+  readonly trustProxy: boolean;
   /** HMAC key for operator JWTs; from JWT_SECRET, else generated once into DATA_DIR. */
   readonly jwtSecret: string | null;
   /** Default access-token lifetime in seconds (a login may ask for another, up to 30 days). */
@@ -81,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   const corsRaw = env.CORS_ORIGIN || '*';
   const corsOrigins: true | string[] = corsRaw === '*' ? true : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  const trustProxy = env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1';
   const jwtSecret = env.JWT_SECRET || null;
   if (jwtSecret !== null && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
   const tokenTtlSeconds = intVar(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 30 * 86_400, problems);
@@ -88,6 +91,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     host, port, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,
-    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
+    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, trustProxy, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
   });
 }

@@ -63,6 +63,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     avatars: operatorAvatars(() => ctx.config.publicUrl),
   };
 
+  // Client connections did not survive the restart: nobody is online yet.
+  await db.kysely
+    .updateTable('sessions')
+    .set({ client_offline_at: clock.now() })
+    .where('status', '=', 'OPEN')
+    .where('client_online_at', 'is not', null)
+    .where((eb) => eb.or([eb('client_offline_at', 'is', null), eb('client_offline_at', '<', eb.ref('client_online_at'))]))
+    .execute();
+
   const company = await db.kysely.selectFrom('companies').select('id').orderBy('id').limit(1).executeTakeFirst();
   const companyId = company?.id ?? (await insertCompany(db.kysely, 'Default company', clock.now()));
 

@@ -23,7 +23,8 @@ export interface BotTurnContext {
   state: unknown;
 }
 
-export type BotInput = { kind: 'start' } | { kind: 'message'; messageId: string; body: string };
+/** `start` may carry the client message that started the dialog (chats that answer on the first message). */
+export type BotInput = { kind: 'start'; first?: { messageId: string; body: string } } | { kind: 'message'; messageId: string; body: string };
 
 /** `wait`: keep the session with the bot; `handoff`: to operators; `end`: dialog over; `close`: close the session. */
 export type BotAction = 'wait' | 'handoff' | 'end' | 'close';

@@ -87,7 +87,11 @@ export class BotRunner {
       // With answerOnFirstClientMessage the greeting waits for (and answers) the first client message.
       const first = pending[0];
       if (chat.answer_on_first_client_message === 1 && !first) return;
-      inputs.push({ input: { kind: 'start' }, seq: chat.answer_on_first_client_message === 1 && first ? first.seq : session.bot_processed_seq });
+      const trigger = chat.answer_on_first_client_message === 1 && first ? first : undefined;
+      inputs.push({
+        input: trigger ? { kind: 'start', first: { messageId: trigger.id, body: trigger.body } } : { kind: 'start' },
+        seq: trigger ? trigger.seq : session.bot_processed_seq,
+      });
       if (chat.answer_on_first_client_message === 1) pending.shift();
     }
     for (const m of pending) inputs.push({ input: { kind: 'message', messageId: m.id, body: m.body }, seq: m.seq });

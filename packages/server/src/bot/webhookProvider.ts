@@ -19,7 +19,7 @@ export function webhookProvider(defaultTimeoutMs: number, log: Logger): BotProvi
         sessionId: ctx.sessionId,
         chatId: ctx.chatId,
         client: ctx.client,
-        message: input.kind === 'message' ? { id: input.messageId, body: input.body } : null,
+        message: input.kind === 'message' ? { id: input.messageId, body: input.body } : input.first ? { id: input.first.messageId, body: input.first.body } : null,
       };
       const handoff: BotReply = { messages: [], action: 'handoff', state: ctx.state ?? null };
       try {

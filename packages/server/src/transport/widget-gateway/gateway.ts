@@ -49,6 +49,17 @@ function toErrorBody(err: unknown): ErrorBody {
 export function createWidgetGateway(httpServer: HttpServer, ctx: AppContext): WidgetServer {
   const checks = new WeakMap<IncomingMessage, KeyCheck>();
   const connections = new Map<string, number>();
+  // Presence changes of one session are written in order (online before offline).
+  const presenceChain = new Map<string, Promise<void>>();
+  const presence = (session: SessionRow, online: boolean) => {
+    const next = (presenceChain.get(session.id) ?? Promise.resolve())
+      .then(() => setClientPresence(ctx, session, online))
+      .catch((err: unknown) => ctx.log.error({ err }, 'presence update failed'));
+    presenceChain.set(session.id, next);
+    void next.finally(() => {
+      if (presenceChain.get(session.id) === next) presenceChain.delete(session.id);
+    });
+  };
 
   const io: WidgetServer = new Server(httpServer, {
     path: WIDGET_SOCKET_PATH,
@@ -89,7 +100,7 @@ export function createWidgetGateway(httpServer: HttpServer, ctx: AppContext): Wi
     void socket.join(sessionRoom(session.id));
     const count = (connections.get(session.id) ?? 0) + 1;
     connections.set(session.id, count);
-    if (count === 1) setClientPresence(ctx, session, true).catch((err: unknown) => ctx.log.error({ err }, 'presence update failed'));
+    if (count === 1) presence(session, true);
 
     let lastTyping = 0;
     socket.on(WidgetClientEvent.typing, (...args: unknown[]) => {
@@ -126,7 +137,7 @@ export function createWidgetGateway(httpServer: HttpServer, ctx: AppContext): Wi
         return;
       }
       connections.delete(session.id);
-      setClientPresence(ctx, session, false).catch((err: unknown) => ctx.log.error({ err }, 'presence update failed'));
+      presence(session, false);
     });
   });
   return io;
