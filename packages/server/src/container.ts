@@ -20,7 +20,7 @@ import { webhookProvider } from './bot/webhookProvider.js';
 import { buildHttp } from './transport/http/app.js';
 import { createWidgetGateway, type WidgetServer } from './transport/widget-gateway/gateway.js';
 import { widgetFanout } from './transport/widget-gateway/fanout.js';
-import { expireSessions } from './commands/expireSessions.js';
+import { expireSessions, purgeIdempotencyKeys } from './commands/expireSessions.js';
 import { rerouteIdleSessions } from './commands/idleOperators.js';
 import { TokenService, loadSigningKey } from './auth/tokens.js';
 import { createHttpAuth } from './transport/http/auth.js';
@@ -110,7 +110,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    Promise.all([expireSessions(ctx), rerouteIdleSessions(ctx, router)])
+    Promise.all([expireSessions(ctx), rerouteIdleSessions(ctx, router), purgeIdempotencyKeys(ctx)])
       .catch((err: unknown) => log.error({ err }, 'timers failed'))
       .finally(() => {
         sweeping = false;

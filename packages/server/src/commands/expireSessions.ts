@@ -15,3 +15,10 @@ export async function expireSessions(ctx: AppContext, batch = 200): Promise<numb
   }
   return closed;
 }
+
+/** Idempotency keys protect retries, which come within minutes: keep them a day. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600 * 1000;
+
+export async function purgeIdempotencyKeys(ctx: AppContext): Promise<void> {
+  await ctx.db.kysely.deleteFrom('idempotency_keys').where('created_at', '<', ctx.clock.now() - IDEMPOTENCY_KEY_TTL_MS).execute();
+}
