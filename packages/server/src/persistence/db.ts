@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
@@ -27,6 +27,29 @@ const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Prom
   '002_operators': m002,
 };
 
+/**
+ * better-sqlite3 behind a prepared-statement cache: Kysely prepares every query it
+ * runs, and preparing costs more than running. Statements are reused only when idle
+ * (better-sqlite3 is synchronous; Kysely streams nothing here).
+ */
+function cachedStatements(conn: SQLite.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => conn.close(),
+    prepare(text: string): SqliteStatement {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = conn.prepare(text) as unknown as SqliteStatement;
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
+}
+
 /** Opens the configured database. Does not migrate; call {@link migrate}. */
 export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
@@ -38,7 +61,7 @@ export function openDb(database: Config['database']): Db {
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
     conn.pragma('busy_timeout = 5000');
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(conn) }) });
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
