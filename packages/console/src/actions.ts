@@ -67,6 +67,7 @@ export function chatActions(api: Api, dispatch: (a: Action) => void, me: Operato
     async close(sessionId, result) {
       const trimmed = result.trim();
       await api.request('DELETE', `/api/v1/sessions/${sessionId}`, trimmed ? { result: trimmed } : {});
+      await reload(sessionId).catch(() => {});
       dispatch({ type: 'remove', sessionId, reason: `You closed this chat${trimmed ? ` (${trimmed})` : ''}.` });
     },
     async setSpam(sessionId, spam) {

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hoo
 import type { MessagePage, OperatorDto, OperatorPublication, SessionDto } from '@parley/protocol';
 import type { Api, ApiError } from './api.js';
 import { LiveConnection, TerminalCode, type LiveState } from './live.js';
-import { initialState, reduce, VIEWS, type Action, type ConsoleState, type EndReason, type View } from './state.js';
+import { initialState, reduce, REPLAYED, VIEWS, type Action, type ConsoleState, type EndReason, type Replay, type View } from './state.js';
 import { beep, FLASH_MS } from './attention.js';
 import { toApiError } from './ui.js';
 
@@ -53,13 +53,18 @@ export function useConsole(api: Api, me: OperatorDto, onEnded: (r: EndReason) =>
   stateRef.current = state;
   const liveRef = useRef<LiveConnection | null>(null);
   const expected = useRef(new Set<string>());
+  // Recent list-changing events, numbered, so a list response can be brought up to date (see Replay).
+  const seq = useRef(0);
+  const recent = useRef<(Replay & { seq: number })[]>([]);
   const views: readonly View[] = me.role === 'ADMIN' ? VIEWS : ['mine', 'help'];
 
   const loadLists = useCallback(async () => {
+    const since = seq.current;
     await Promise.all(
       views.map(async (view) => {
         const page = await api.request<{ count: number; items: SessionDto[] }>('GET', `/api/v1/sessions?view=${view}&status=OPEN&limit=200`);
-        dispatch({ type: 'lists', view, items: page.items });
+        // The response may predate events that arrived meanwhile (a chat routed to us as we connected).
+        dispatch({ type: 'lists', view, items: page.items, replay: recent.current.filter((r) => r.seq > since) });
       }),
     );
   }, [api, views.length]);
@@ -99,7 +104,10 @@ export function useConsole(api: Api, me: OperatorDto, onEnded: (r: EndReason) =>
   }, [api, loadLists, markRead]);
 
   const onPublication = useCallback((pub: OperatorPublication) => {
-    dispatch({ type: 'pub', pub, now: Date.now() });
+    const now = Date.now();
+    dispatch({ type: 'pub', pub, now });
+    seq.current += 1;
+    if (REPLAYED.has(pub.event)) recent.current = [...recent.current.slice(-199), { seq: seq.current, pub, now }];
     switch (pub.event) {
       case 'chatSessionAdded':
       case 'chatSessionStarted': {
@@ -123,6 +131,13 @@ export function useConsole(api: Api, me: OperatorDto, onEnded: (r: EndReason) =>
   useEffect(() => {
     if (state.ended) onEnded(state.ended);
   }, [state.ended]);
+
+  // A chat open in the pane that becomes one's own (taken, transferred here) is read at once.
+  const openId = state.open?.session.id ?? null;
+  const openUnread = state.lists.mine.some((s) => s.id === openId && s.unreadClientMessageCount > 0);
+  useEffect(() => {
+    if (openId && openUnread) void markRead(openId);
+  }, [openId, openUnread]);
 
   useEffect(() => {
     const token = api.token;

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { browserSkip, chromiumPath, launchBrowser } from './helpers/browser.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { browserSkip, launchBrowser } from './helpers/browser.js';
 import { connectClient, type RecordingClient } from './helpers/clients.js';
 import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { as, connectOperator, createOperator, type OperatorAccount } from './helpers/operators.js';
@@ -39,7 +39,7 @@ const TOKEN_TTL_SECONDS = 62;
  * Where the flow opens the console. `/console/` itself currently redirects to itself (see the
  * first test); `index.html` under the same prefix is the same page with the same asset base.
  */
-const ENTRY = '/console/index.html';
+const ENTRY = '/console/';
 const shotsDir = process.env.PARLEY_TEST_SHOTS;
 
 // Counts the console's beeps: every beep creates one oscillator.
@@ -48,23 +48,6 @@ const COUNT_BEEPS = `
   const create = AudioContext.prototype.createOscillator;
   AudioContext.prototype.createOscillator = function () { window.__beeps += 1; return create.call(this); };
 `;
-
-/**
- * `launchBrowser()` passes `--user-data-dir`, which playwright-core 1.65 refuses in `launch()`
- * ("Pass userDataDir parameter to launchPersistentContext"). Until the helper is fixed, the same
- * launch without that flag (a non-persistent context gets a fresh profile anyway).
- */
-async function openBrowser(): Promise<Browser> {
-  try {
-    return await launchBrowser();
-  } catch (err) {
-    if (!/userDataDir/.test(String(err)) || !chromiumPath) throw err;
-  }
-  return chromium.launch({
-    executablePath: chromiumPath, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-}
 
 interface Msg {
   id: string;
@@ -128,7 +111,7 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       assert.equal(group.status, 201);
       op = await createOperator(srv, { name: 'Olga Operator', groupIds: [group.body.id] });
       admin = await createOperator(srv, { name: 'Ada Admin', role: 'ADMIN' });
-      browser = await openBrowser();
+      browser = await launchBrowser();
       ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       page = await ctx.newPage();
       page.setDefaultTimeout(10_000);
@@ -158,6 +141,9 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       await page.waitForSelector('.topbar .whoami:has-text("Olga Operator")');
       assert.equal(await page.getAttribute('.status-value', 'data-status'), 'ACTIVE');
       assert.equal(await page.isChecked('input[name=incoming]'), true);
+      // A reload of the tab keeps the sign-in (sessionStorage).
+      await page.reload();
+      await page.waitForSelector('.topbar .whoami:has-text("Olga Operator")');
       firstToken = await storedToken();
       assert.ok(firstToken, 'token kept in sessionStorage');
       await page.waitForSelector('.live-dot.connected');
@@ -238,6 +224,8 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       await page.click('.chat-actions button.take');
       await page.click('.tabs [data-view=mine]');
       await page.waitForSelector(row('mine', s2));
+      // Now that it is ours, the open chat is read.
+      await page.waitForSelector(`${row('mine', s2)} .unread-badge`, { state: 'detached' });
       const taken = await (await fresh(op))('GET', `/api/v1/sessions/${s2}`);
       assert.equal(taken.body.operatorId, op.id);
       assert.equal(taken.body.botStatus, 'OPERATOR');
@@ -247,6 +235,19 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       await page.click('label.switch');
       await ann.until('operatorStatusChangedEmit', (p: { currentStatus: string }) => p.currentStatus === 'ACTIVE');
       await page.waitForSelector('.status-value[data-status=ACTIVE]');
+    });
+
+    step('a long history pages back with `before`', async () => {
+      for (let i = 1; i <= 55; i++) await srv.api('POST', `/api/v1/sessions/${s2}/messages`, { body: `line ${i}` });
+      await page.click(row('mine', s2));
+      await page.waitForSelector('.chat-pane .msg-body:text-is("line 55")');
+      assert.equal(await page.locator('.chat-pane .msg-body:text-is("line 1")').count(), 0, 'only the newest page at first');
+      await page.click('.chat-pane .load-older');
+      await page.waitForSelector('.chat-pane .msg-body:text-is("line 1")');
+      await page.waitForSelector('.chat-pane .load-older', { state: 'detached' });
+      const history = await (await fresh(op))('GET', `/api/v1/sessions/${s2}/messages?limit=200`);
+      assert.equal(await page.locator('.chat-pane .msg').count(), history.body.count);
+      assert.ok(requests.some((r) => r.startsWith(`GET /api/v1/sessions/${s2}/messages?before=`)));
     });
 
     step('a dropped live connection shows the banner, reconnects, and resynchronises over REST', async () => {
@@ -283,6 +284,21 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       assert.equal(await page.locator('textarea[name=reply]').count(), 0, 'no composer on a closed chat');
     });
 
+    step('spam mark and transfer to a colleague from the UI', async () => {
+      await page.click(row('mine', s2));
+      await page.click('.chat-actions .spam-btn:text-is("Spam")');
+      await page.waitForSelector('.chat-title .chip.spam');
+      assert.equal((await (await fresh(op))('GET', `/api/v1/sessions/${s2}`)).body.markedAsSpam, true);
+      await page.click('.chat-actions .spam-btn:text-is("Not spam")');
+      await page.waitForSelector('.chat-title .chip.spam', { state: 'detached' });
+      await page.click('.chat-actions .transfer-btn');
+      await page.selectOption('select[name=transfer-operator]', admin.id);
+      await page.click('.transfer button:text-is("Transfer to operator")');
+      await page.waitForSelector(row('mine', s2), { state: 'detached' });
+      await page.waitForSelector('.pane-notice:text-is("This chat was transferred.")');
+      assert.equal((await (await fresh(admin))('GET', `/api/v1/sessions/${s2}`)).body.operatorId, admin.id);
+    });
+
     step('signing in elsewhere ends this console with an explanation; signing in again takes over', async () => {
       const again = await srv.api('POST', '/api/v1/auth/login', { email: op.email, password: op.password });
       const elsewhere = await connectOperator(srv, again.body.token);
@@ -293,7 +309,6 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       await signIn(page, op);
       await page.waitForSelector('.live-dot.connected');
       assert.equal((await elsewhere.disconnected).code, 4504, 'the newer sign-in in the console replaced the other connection');
-      await page.waitForSelector(row('mine', s2));
     });
 
     step('a sign-out elsewhere (operatorLoggedOut) ends this console; Sign out here revokes the tokens', async () => {
@@ -349,6 +364,13 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       const snippet = await adminPage.textContent(`.chats-admin tr[data-chat-id="${chatId}"] .embed-snippet`);
       assert.equal(snippet, `<script src="${srv.url}/widget.js" data-chat-id="${chatId}" async></script>`);
       await shot(adminPage, '09-chats');
+
+      await adminPage.click('.admin-nav [data-section=operators]');
+      await adminPage.waitForSelector(`.operators-admin tr.blocked[data-operator-id="${op.id}"]:has-text("Olga Operator")`);
+      await shot(adminPage, '10-operators');
+      await adminPage.click('.admin-nav [data-section=groups]');
+      await adminPage.waitForSelector('.groups-admin tr:has-text("Support"):has-text("Olga Operator")');
+      await shot(adminPage, '11-groups');
       await adminPage.close();
     });
   });

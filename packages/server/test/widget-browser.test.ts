@@ -32,7 +32,7 @@ interface HostWindow {
 function hostPage(widgetUrl: string, chatId: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title>
 <style>
-  * { color: red !important; font-size: 40px !important; font-family: serif !important }
+  * { color: red !important; font-size: 40px !important; font-family: serif !important; letter-spacing: 4px !important; text-transform: uppercase !important }
   button { display: none !important }
   div, section { background: yellow !important }
 </style></head><body>
@@ -139,9 +139,11 @@ forEachEngine('widget in the browser', (engine) => {
     const greeting = widget(page, '.msg-bot').filter({ hasText: 'Hello! I am the Parley demo bot' });
     await greeting.waitFor();
     assert.equal(await greeting.locator('css=.badge-bot').textContent(), 'Bot');
-    const style = await greeting.locator('css=.body').evaluate((el) => ({ size: getComputedStyle(el).fontSize, color: getComputedStyle(el).color }));
-    assert.equal(style.size, '15px');
-    assert.notEqual(style.color, 'rgb(255, 0, 0)');
+    const style = await greeting.locator('css=.body').evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { size: cs.fontSize, color: cs.color, spacing: cs.letterSpacing, transform: cs.textTransform };
+    });
+    assert.deepEqual(style, { size: '15px', color: 'rgb(31, 41, 51)', spacing: 'normal', transform: 'none' }, 'nothing of the host CSS is inherited');
     const chips = widget(page, '.chip');
     await chips.first().waitFor();
     assert.deepEqual(await chips.allTextContents(), ['Часы работы / Opening hours', 'Цены / Prices', 'Доставка / Delivery', 'Статус заказа / Order status', 'Оператор / Operator']);

@@ -7,33 +7,19 @@
 import type { MessageDto, OperatorChangedPayload, StartSessionBody, StartSessionResponse, WidgetServerToClientEvents } from '@parley/protocol';
 import { Api, ApiError } from './api.js';
 import { Conversation, type Entry } from './conversation.js';
+import { History } from './history.js';
 import { Live } from './live.js';
-import { loadIds, randomKey, saveIds, type StoredIds } from './storage.js';
+import { Outbox } from './outbox.js';
+import { Receipts } from './receipts.js';
+import { loadIds, saveIds, type StoredIds } from './storage.js';
+import { Tabs } from './tabs.js';
 import { T } from './texts.js';
+import { withUser, type ParleyUser, type WidgetConfig } from './types.js';
 import { View } from './view.js';
-
-/** What the host page may tell about its visitor (`Parley.setUser`). */
-export interface ParleyUser {
-  name?: string;
-  email?: string;
-  phone?: string;
-  metadata?: Record<string, string | number | boolean>;
-}
 
 /** Events the controller reports to the public API. */
 export type Emit = (event: 'message' | 'open' | 'close' | 'session', payload?: unknown) => void;
 
-/** Where the widget was embedded from. */
-export interface WidgetConfig {
-  chatId: string;
-  base: string;
-  title: string | null;
-  color: string | null;
-}
-
-type TabMessage = { t: 's'; ids: StoredIds } | { t: 'm'; m: MessageDto };
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const unknownIds = (e: unknown) => e instanceof ApiError && e.status === 404 && e.code !== 'CHAT_NOT_FOUND';
 
 /** Connects the view, the conversation, the REST API and the live connection. */
@@ -47,36 +33,59 @@ export class Controller {
   private profile: StartSessionBody = {};
   private profileDirty = false;
   private live: Live | null = null;
-  private syncing: Promise<unknown> = Promise.resolve();
-  private sending: Promise<unknown> = Promise.resolve();
-  private readonly readSent = new Set<string>();
+  private readonly history: History;
+  private readonly outbox: Outbox;
+  private readonly receipts: Receipts;
   private readonly readEarly = new Set<string>();
   private unread = 0;
   private lastTyping = 0;
   private operator = T.operator;
-  private readonly tabs: BroadcastChannel | null;
+  private readonly tabs: Tabs;
 
   constructor(private readonly cfg: WidgetConfig, private readonly emit: Emit) {
     this.api = new Api(cfg.base);
     this.view = new View({
       onToggle: (open) => this.setOpen(open),
-      onSend: (text) => this.send(text),
+      onSend: (text) => this.outbox.send(this.session?.sessionId ?? '', text),
       onTyping: () => this.typing(),
-      onRetry: (e) => this.deliver(e),
+      onRetry: (e) => this.outbox.deliver(e),
       onSeen: (e) => this.seen(e),
-      onEarlier: () => void this.earlier(),
+      onEarlier: () => {
+        const sid = this.session?.sessionId;
+        if (sid) this.history.earlier(sid).then((more) => this.view.setEarlier(more), () => undefined);
+      },
     }, cfg);
     this.conv = new Conversation((entry, kind) => {
       this.view.render(entry, kind);
       this.view.setAnswers(this.closed ? [] : this.conv.currentAnswers());
     });
-    // Another tab of the visitor sent a message or started a new session: follow it.
-    this.tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('parley:' + cfg.chatId) : null;
-    if (this.tabs) this.tabs.onmessage = (ev: MessageEvent<TabMessage>) => {
-      const d = ev.data;
-      if (d.t === 's' && d.ids.sessionId !== this.session?.sessionId) this.adopt(d.ids, [], false);
-      if (d.t === 'm' && d.m.sessionId === this.session?.sessionId) this.conv.upsert(d.m);
-    };
+    this.history = new History({
+      api: this.api, conv: this.conv,
+      current: () => this.session?.sessionId ?? null,
+      receive: (m) => this.receive(m),
+      loaded: (sid, more) => {
+        this.view.setEarlier(more);
+        const op = [...this.conv.entries].reverse().find((e) => e.sessionId === sid && e.authorType === 'OPERATOR');
+        if (op) this.showOperator(op.authorName, op.avatarUrl);
+      },
+    });
+    this.outbox = new Outbox({
+      conv: this.conv, api: this.api,
+      ensureSession: () => this.ensureSession(),
+      closed: (sid) => this.markClosed(sid, false),
+      delivered: (entry, res) => {
+        if (this.readEarly.delete(res.id)) this.conv.setState(this.conv.get(res.id) ?? entry, 'read');
+        this.tabs.message({
+          id: res.id, sessionId: entry.sessionId, authorId: this.session?.clientId ?? '', authorType: 'CLIENT', authorName: '', type: 'REGULAR',
+          body: entry.body, answers: [], createdAt: res.createdAt, attachments: [], actions: [], avatar: null,
+        });
+      },
+    });
+    this.receipts = new Receipts(this.api, this.conv, () => this.live);
+    // Another tab of the visitor started a new session or sent a message: follow it.
+    this.tabs = new Tabs(cfg.chatId,
+      (ids) => ids.sessionId !== this.session?.sessionId && this.adopt(ids, [], false),
+      (m) => m.sessionId === this.session?.sessionId && this.conv.upsert(m));
     document.addEventListener('visibilitychange', () => this.flushSeen());
   }
 
@@ -98,14 +107,11 @@ export class Controller {
 
   /** Records the visitor's profile; an existing session's client is updated at once. */
   async setUser(user: ParleyUser): Promise<void> {
-    const p = this.profile;
-    if (user.name !== undefined) p.clientName = user.name;
-    if (user.email !== undefined) p.clientEmail = user.email;
-    if (user.phone !== undefined) p.clientPhone = user.phone;
-    if (user.metadata !== undefined) p.clientMetadata = { ...p.clientMetadata, ...user.metadata };
+    this.profile = withUser(this.profile, user);
     this.profileDirty = true;
     await this.starting?.catch(() => undefined);
-    if (this.session && this.profileDirty) await this.ensureSession();
+    // A closed session is not reopened for a profile: the next start carries it.
+    if (this.session && !this.closed && this.profileDirty) await this.ensureSession();
   }
 
   /** The open session's id, starting or continuing one when needed (one request at a time). */
@@ -153,57 +159,21 @@ export class Controller {
     this.closed = false;
     this.live?.close();
     if (previous) this.view.notice(T.newSession);
-    if (announce) this.tabs?.postMessage({ t: 's', ids } satisfies TabMessage);
+    if (announce) this.tabs.session(ids);
     this.emit('session', { sessionId: ids.sessionId, clientId: ids.clientId });
     for (const m of first) this.receive(m);
     const sid = ids.sessionId;
-    this.queueSync(() => this.loadHistory(sid));
+    this.history.load(sid);
     this.live = new Live(this.cfg.base, sid, this.events(sid), {
       onUp: () => {
         this.view.setStatus(null);
         // Also on the first connect: it closes the gap between the history request and the join.
-        this.queueSync(() => this.resync(sid));
+        this.history.resync(sid);
         this.flushSeen();
       },
       onDown: () => this.view.setStatus(this.closed ? null : T.offline),
       onRefused: () => this.markClosed(sid, true),
     });
-  }
-
-  private queueSync(job: () => Promise<void>): void {
-    this.syncing = this.syncing.then(job).catch(() => undefined);
-  }
-
-  private async loadHistory(sid: string): Promise<void> {
-    const page = await this.api.history(sid, { limit: 50 });
-    if (sid !== this.session?.sessionId) return;
-    for (const m of page.items) this.conv.upsert(m);
-    this.view.setEarlier(page.count > page.items.length);
-    const op = [...this.conv.entries].reverse().find((e) => e.sessionId === sid && e.authorType === 'OPERATOR');
-    if (op) this.showOperator(op.authorName, op.avatarUrl);
-  }
-
-  /** Fetches everything after the last message seen, page by page. */
-  private async resync(sid: string): Promise<void> {
-    let after = this.conv.lastId(sid);
-    if (!after) return this.loadHistory(sid);
-    for (;;) {
-      const page = await this.api.history(sid, { after, limit: 200 });
-      if (sid !== this.session?.sessionId) return;
-      for (const m of page.items) this.receive(m);
-      if (!page.nextCursor) return;
-      after = page.nextCursor;
-    }
-  }
-
-  private async earlier(): Promise<void> {
-    const sid = this.session?.sessionId;
-    const before = sid && this.conv.firstId(sid);
-    if (!sid || !before) return;
-    const page = await this.api.history(sid, { before, limit: 50 }).catch(() => null);
-    if (!page || sid !== this.session?.sessionId) return;
-    for (const m of [...page.items].reverse()) this.conv.upsert(m, true);
-    this.view.setEarlier(page.count > this.conv.entries.filter((e) => e.sessionId === sid && e.id).length);
   }
 
   /** A message from the server (live, resync or start response): shown once, reported once. */
@@ -212,7 +182,7 @@ export class Controller {
     if (!e || e.authorType === 'CLIENT') return;
     this.view.setTyping(null);
     if (e.authorType === 'OPERATOR') this.showOperator(e.authorName, e.avatarUrl);
-    if (!this.view.isOpen || document.hidden) this.view.setUnread(++this.unread);
+    if (!this.view.isOpen) this.view.setUnread(++this.unread);
     this.emit('message', m);
   }
 
@@ -255,49 +225,6 @@ export class Controller {
     if (tell) this.view.notice(T.closed);
   }
 
-  /** Shows the message at once and delivers it in order behind earlier ones. */
-  send(text: string): void {
-    const entry = this.conv.addPending(this.session?.sessionId ?? '', text, randomKey());
-    this.deliver(entry);
-  }
-
-  private deliver(entry: Entry): void {
-    this.conv.setState(entry, 'pending');
-    this.sending = this.sending.then(() => this.post(entry));
-  }
-
-  private async post(entry: Entry): Promise<void> {
-    let renewed = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const sid = await this.ensureSession();
-        entry.sessionId = sid;
-        const res = await this.api.send(sid, entry.body, entry.idemKey ?? randomKey());
-        this.conv.confirm(entry, res.id, res.createdAt);
-        const kept = this.conv.get(res.id);
-        if (kept && this.readEarly.delete(res.id)) this.conv.setState(kept, 'read');
-        this.tabs?.postMessage({ t: 'm', m: {
-          id: res.id, sessionId: sid, authorId: this.session?.clientId ?? '', authorType: 'CLIENT', authorName: '', type: 'REGULAR',
-          body: entry.body, answers: [], createdAt: res.createdAt, attachments: [], actions: [], avatar: null,
-        } } satisfies TabMessage);
-        return;
-      } catch (e) {
-        const err = e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e));
-        if (err.code === 'SESSION_CLOSED' && !renewed) {
-          renewed = true;
-          this.markClosed(entry.sessionId, false);
-          continue;
-        }
-        if (err.transient && attempt < 5) {
-          await sleep(Math.min(1000 * 2 ** attempt, 8000));
-          continue;
-        }
-        this.conv.setState(entry, 'failed');
-        return;
-      }
-    }
-  }
-
   private typing(): void {
     const now = Date.now();
     // Operators only need to know the visitor is still typing, not every keystroke.
@@ -312,16 +239,6 @@ export class Controller {
 
   /** A bot or operator message is on screen; with the window open and the tab visible it counts as read. */
   private seen(e: Entry): void {
-    if (!this.view.isOpen || document.hidden || !e.id || e.authorType === 'CLIENT' || this.readSent.has(e.id)) return;
-    const id = e.id;
-    this.readSent.add(id);
-    void (async () => {
-      const viaSocket = this.live ? await this.live.markRead(id) : 'unsent';
-      if (viaSocket !== 'unsent') return;
-      await this.api.markRead(id).catch((err: unknown) => {
-        // Try again the next time it is seen, unless the server said no for good.
-        if (!(err instanceof ApiError) || err.transient) this.readSent.delete(id);
-      });
-    })();
+    if (this.view.isOpen && !document.hidden) this.receipts.mark(e);
   }
 }

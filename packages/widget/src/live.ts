@@ -60,7 +60,7 @@ export class Live {
       // A server-side disconnect is final for socket.io; the session may still be open
       // (the server restarted a node, an admin kicked sockets): try again, the handshake
       // will tell if the session has closed meanwhile.
-      void reason;
+      if (reason === 'io server disconnect') this.retryLater();
     });
     s.on('connect_error', (err: Error & { data?: ErrorBody }) => {
       const code = err.data?.code;
@@ -82,6 +82,8 @@ export class Live {
     if (this.stopped) return;
     this.socket.disconnect();
     this.hooks.onDown();
+    // 'online' normally brings it back at once; this covers browsers that never send it.
+    this.retryLater();
   };
 
   private readonly online = () => {

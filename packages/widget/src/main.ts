@@ -5,7 +5,8 @@
  * The chat id comes from that tag, and the server from the tag's own URL, so the same
  * file works on any host page, cross-origin.
  */
-import { Controller, type WidgetConfig } from './controller.js';
+import { Controller } from './controller.js';
+import type { WidgetConfig } from './types.js';
 import { Emitter, runCommand, type ParleyApi } from './public-api.js';
 
 declare const __PARLEY_VERSION__: string;

@@ -4,7 +4,7 @@
  * script has loaded are queued in an array (`window.Parley = window.Parley || [];
  * Parley.push(['open'])`) and run, in order, once the widget is ready.
  */
-import type { ParleyUser } from './controller.js';
+import type { ParleyUser } from './types.js';
 
 /** Events a host page can listen to. */
 export type ParleyEventName = 'ready' | 'open' | 'close' | 'message' | 'session';

@@ -102,23 +102,25 @@ export function BotsAdmin({ api }: { api: Api }) {
               <td>{b.name}</td>
               <td>{b.type}</td>
               <td>{new Date(b.updatedAt).toLocaleString()}</td>
-              <td class="row-buttons">
-                <button type="button" onClick={() => { setEditing(b.id); setDraft(toDraft(b)); save.setError(null); }}>Edit</button>
-                <button
-                  type="button"
-                  class="danger"
-                  disabled={remove.busy}
-                  onClick={() => {
-                    if (!window.confirm(`Delete the bot "${b.name}"?`)) return;
-                    void remove.run(async () => {
-                      await api.request('DELETE', `/api/v1/bots/${b.id}`);
-                      if (editing === b.id) reset();
-                      await bots.reload();
-                    });
-                  }}
-                >
-                  Delete
-                </button>
+              <td>
+                <div class="row-buttons">
+                  <button type="button" onClick={() => { setEditing(b.id); setDraft(toDraft(b)); save.setError(null); }}>Edit</button>
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={remove.busy}
+                    onClick={() => {
+                      if (!window.confirm(`Delete the bot "${b.name}"?`)) return;
+                      void remove.run(async () => {
+                        await api.request('DELETE', `/api/v1/bots/${b.id}`);
+                        if (editing === b.id) reset();
+                        await bots.reload();
+                      });
+                    }}
+                  >
+                    Delete
+                  </button>
+                </div>
               </td>
             </tr>
           ))}

@@ -50,32 +50,34 @@ export function OperatorsAdmin({ api, me }: { api: Api; me: OperatorDto }) {
               </td>
               <td>{o.groupIds.map(groupName).join(', ') || '—'}</td>
               <td>{o.activeSessionCount}</td>
-              <td class="row-buttons">
-                <button
-                  type="button"
-                  onClick={() => {
-                    setEditing(o.id);
-                    setDraft({ email: o.email, name: o.name, role: o.role, password: '', groupIds: o.groupIds });
-                    save.setError(null);
-                  }}
-                >
-                  Edit
-                </button>
-                {o.id !== me.id && (
+              <td>
+                <div class="row-buttons">
                   <button
                     type="button"
-                    class={o.blocked ? '' : 'danger'}
-                    disabled={block.busy}
-                    onClick={() =>
-                      void block.run(async () => {
-                        await api.request('PATCH', `/api/v1/operators/${o.id}/${o.blocked ? 'unblock' : 'block'}`);
-                        await ops.reload();
-                      })
-                    }
+                    onClick={() => {
+                      setEditing(o.id);
+                      setDraft({ email: o.email, name: o.name, role: o.role, password: '', groupIds: o.groupIds });
+                      save.setError(null);
+                    }}
                   >
-                    {o.blocked ? 'Unblock' : 'Block'}
+                    Edit
                   </button>
-                )}
+                  {o.id !== me.id && (
+                    <button
+                      type="button"
+                      class={o.blocked ? '' : 'danger'}
+                      disabled={block.busy}
+                      onClick={() =>
+                        void block.run(async () => {
+                          await api.request('PATCH', `/api/v1/operators/${o.id}/${o.blocked ? 'unblock' : 'block'}`);
+                          await ops.reload();
+                        })
+                      }
+                    >
+                      {o.blocked ? 'Unblock' : 'Block'}
+                    </button>
+                  )}
+                </div>
               </td>
             </tr>
           ))}

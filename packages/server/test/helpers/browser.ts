@@ -3,8 +3,6 @@
  * With CI=true a missing Chromium is an error; elsewhere those tests are skipped with the reason.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p)) ?? null;
@@ -22,7 +20,6 @@ export async function launchBrowser(): Promise<Browser> {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-      `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-'))}`,
     ],
   });
 }

@@ -51,8 +51,13 @@ export function uiRoutes({ ctx }: HttpDeps): FastifyPluginAsync {
     });
     if (fs.existsSync(path.join(CONSOLE_DIST, 'index.html'))) {
       await app.register(fastifyStatic, { root: CONSOLE_DIST, prefix: '/console/', decorateReply: false, index: 'index.html' });
-      // Client-side routes of the console fall back to its index page.
-      app.get('/console', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
+      // `/console` and `/console/` are one route here (ignoreTrailingSlash): serve the page for
+      // the slash form and redirect the bare one, so relative asset paths resolve.
+      app.get('/console', { schema: { hide: true } }, async (req, reply) =>
+        req.url.split('?')[0]!.endsWith('/')
+          ? reply.type('text/html; charset=utf-8').send(fs.createReadStream(path.join(CONSOLE_DIST, 'index.html')))
+          : reply.redirect('/console/'),
+      );
     } else {
       app.get('/console/*', { schema: { hide: true } }, async (_req, reply) => reply.status(503).type('text/html; charset=utf-8').send(missing('console')));
     }
