@@ -87,8 +87,10 @@ forEachEngine('sessions', (engine) => {
     const byClient = await srv.api('PUT', `/api/v1/chats/${chatId}/sessions`, { clientId: first.body.clientId, messageBody: 'back again' });
     assert.equal(byClient.body.id, first.body.id);
     assert.deepEqual(byClient.body.messages.map((m: any) => m.body), ['Echo: back again', 'Say something']);
-    const bySession = await srv.api('PUT', `/api/v1/chats/${chatId}/sessions`, { sessionId: first.body.id });
+    const bySession = await srv.api('PUT', `/api/v1/chats/${chatId}/sessions`, { sessionId: first.body.id.toUpperCase(), clientName: 'Dora K.' });
     assert.equal(bySession.body.id, first.body.id);
+    const client = await srv.parley.ctx.db.kysely.selectFrom('clients').select('name').where('id', '=', first.body.clientId).executeTakeFirstOrThrow();
+    assert.equal(client.name, 'Dora K.', 'profile fields update the client when continuing by session id');
     const fresh = await srv.api('PUT', `/api/v1/chats/${chatId}/sessions`, { clientExternalId: 'crm-42', recreateOnExists: true });
     assert.equal(fresh.status, 201);
     assert.notEqual(fresh.body.id, first.body.id);

@@ -12,16 +12,18 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import zlib from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MessagePage, PostMessageResponse } from '@parley/protocol';
 import type { ParleyApi } from '../../widget/src/public-api.js';
 import { demoScenario } from '../src/bot/scenario/index.js';
 import { WIDGET_DIST } from '../src/transport/http/routes/ui.js';
-import { browserSkip, chromiumPath, launchBrowser } from './helpers/browser.js';
+import { browserSkip, launchBrowser } from './helpers/browser.js';
 import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { as, connectOperator, createGroup, createOperator, type LiveOperator, type OperatorAccount } from './helpers/operators.js';
 
 const WIDGET_FILE = path.join(WIDGET_DIST, 'widget.js');
+// A 1×1 PNG for the operator's avatar.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 /** What the host page records through the command queue, before widget.js has loaded. */
 interface HostWindow {
@@ -31,13 +33,13 @@ interface HostWindow {
 
 function hostPage(widgetUrl: string, chatId: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Host shop</title>
-<style>
+<style nonce="host">
   * { color: red !important; font-size: 40px !important; font-family: serif !important; letter-spacing: 4px !important; text-transform: uppercase !important }
   button { display: none !important }
   div, section { background: yellow !important }
 </style></head><body>
 <header id="host-header">Host header</header><div class="bubble" id="host-bubble">host bubble</div>
-<script>
+<script nonce="host">
   window.hostLog = [];
   window.Parley = window.Parley || [];
   for (const event of ['ready', 'open', 'close', 'message']) {
@@ -46,16 +48,6 @@ function hostPage(widgetUrl: string, chatId: string): string {
 </script>
 <script src="${widgetUrl}" data-chat-id="${chatId}" async></script>
 </body></html>`;
-}
-
-/** playwright-core refuses `--user-data-dir` among the launch args that launchBrowser() passes. */
-async function browserFor(): Promise<Browser> {
-  try {
-    return await launchBrowser();
-  } catch (err) {
-    if (!/user-data-dir/i.test(String(err))) throw err;
-    return chromium.launch({ executablePath: chromiumPath!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  }
 }
 
 test('widget.js is built and stays under 40 KB gzipped', { skip: fs.existsSync(WIDGET_FILE) ? false : 'widget not built (npm run build)' }, () => {
@@ -82,11 +74,13 @@ forEachEngine('widget in the browser', (engine) => {
     if (skip) return;
     srv = await startTestServer(engine);
     ({ chatId } = await srv.createChat({ scenario: demoScenario }));
-    host = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostPage(`${srv.url}/widget.js`, chatId)));
+    // A strict CSP as careful shops have it: no inline styles or scripts but the page's own.
+    const csp = `default-src 'none'; script-src 'nonce-host' ${srv.url}; style-src 'nonce-host'; img-src ${srv.url}; connect-src ${srv.url} ${srv.url.replace(/^http/, 'ws')}`;
+    host = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(hostPage(`${srv.url}/widget.js`, chatId)));
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     // Another port is another origin: the widget talks to Parley cross-origin.
     hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}/`;
-    browser = await browserFor();
+    browser = await launchBrowser();
     context = await browser.newContext();
     page = await context.newPage();
   });
@@ -100,6 +94,13 @@ forEachEngine('widget in the browser', (engine) => {
   });
 
   const widget = (p: Page, css: string) => p.locator(`css=${css}`);
+  /** Waits until the widget shows `css` (containing `text`). */
+  const sees = (p: Page, css: string, text?: string) => widget(p, css).filter(text ? { hasText: text } : {}).waitFor();
+  const type = async (p: Page, text: string) => {
+    await widget(p, 'textarea').fill(text);
+    await widget(p, 'textarea').press('Enter');
+  };
+  const call = (p: Page, method: 'open' | 'close' | 'toggle') => p.evaluate((m) => (window as unknown as HostWindow).Parley[m](), method);
   const ready = (p: Page) => p.waitForFunction(() => (window as unknown as HostWindow).hostLog.some((e) => e.event === 'ready'));
   const storedIds = (p: Page) => p.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null') as { sessionId: string; clientId: string } | null, `parley:${chatId}`);
   /** Message ids in the widget's DOM, in order. */
@@ -117,18 +118,16 @@ forEachEngine('widget in the browser', (engine) => {
     assert.deepEqual(await shownIds(p), expected);
   };
 
-  it('embeds cross-origin with isolated CSS; greeting, buttons, reply and hand-off', async () => {
+  it('embeds cross-origin with isolated CSS under a strict CSP; greeting, buttons, reply and hand-off', async () => {
+    const violations: string[] = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
     await page.goto(hostUrl);
     await ready(page);
     // The host's CSS is live on the host page, and reaches none of the widget.
-    const hostStyle = await page.evaluate(() => ({
-      h: getComputedStyle(document.getElementById('host-header')!).color,
-      headerBg: getComputedStyle(document.getElementById('host-header')!).backgroundColor,
-      bubbleRadius: getComputedStyle(document.getElementById('host-bubble')!).borderRadius,
-    }));
-    assert.equal(hostStyle.h, 'rgb(255, 0, 0)');
-    assert.equal(hostStyle.headerBg, 'rgba(0, 0, 0, 0)', 'the widget styles no host header');
-    assert.equal(hostStyle.bubbleRadius, '0px', 'the widget styles no host .bubble');
+    // (The widget's own `header` and `.bubble` rules do not reach the host's elements.)
+    const hostStyle = await page.evaluate(() => [getComputedStyle(document.getElementById('host-header')!), getComputedStyle(document.getElementById('host-bubble')!)]
+      .map((cs) => [cs.color, cs.backgroundColor, cs.borderRadius]));
+    assert.deepEqual(hostStyle, [['rgb(255, 0, 0)', 'rgba(0, 0, 0, 0)', '0px'], ['rgb(255, 0, 0)', 'rgb(255, 255, 0)', '0px']]);
     const launcher = widget(page, '.launcher');
     assert.ok(await launcher.isVisible(), 'host `button {display:none !important}` does not hide the launcher');
     assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
@@ -150,56 +149,63 @@ forEachEngine('widget in the browser', (engine) => {
     sessionId = (await storedIds(page))!.sessionId;
 
     await chips.filter({ hasText: 'Цены / Prices' }).click();
-    await widget(page, '.msg-client').filter({ hasText: 'Цены / Prices' }).waitFor();
-    await widget(page, '.msg-bot').filter({ hasText: '990' }).waitFor();
-    await widget(page, '.msg-bot').filter({ hasText: 'What would you like to know' }).waitFor();
+    await sees(page, '.msg-client', 'Цены / Prices');
+    await sees(page, '.msg-bot', '990');
+    await sees(page, '.msg-bot', 'What would you like to know');
 
-    await widget(page, 'textarea').fill('оператор');
-    await widget(page, 'textarea').press('Enter');
-    await widget(page, '.msg-bot').filter({ hasText: 'Переключаю на оператора' }).waitFor();
+    await type(page, 'оператор');
+    await sees(page, '.msg-bot', 'Переключаю на оператора');
     assert.equal(await widget(page, 'textarea').inputValue(), '');
     await eventually(async () => ((await chips.count()) === 0 ? true : undefined), 3000, 'buttons gone after the hand-off');
-    const items = await history();
-    assert.equal(items.filter((m) => m.authorType === 'CLIENT' && m.body === 'оператор').length, 1);
+    assert.equal((await history()).filter((m) => m.authorType === 'CLIENT' && m.body === 'оператор').length, 1);
     await showsHistory(page);
+    assert.deepEqual(violations, []);
   });
 
   it('an operator joins and answers; typing indicator; read ticks both ways; text stays text', async () => {
     const groupId = await createGroup(srv, { name: 'Widget support', chatIds: [chatId] });
     op = await createOperator(srv, { name: 'Мария Support', groupIds: [groupId] });
+    const form = new FormData();
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'maria.png');
+    const upload = await fetch(`${srv.url}/api/v1/operators/${op.id}/avatar`, { method: 'PUT', headers: { authorization: `Bearer ${op.token}` }, body: form });
+    assert.equal(upload.status, 200);
+    const avatarUrl = ((await upload.json()) as { avatar: { url: string } }).avatar.url;
     live = await connectOperator(srv, op.token);
-    await widget(page, '.head-text strong').filter({ hasText: 'Мария Support' }).waitFor();
-    await widget(page, '.notice').filter({ hasText: 'Мария Support joined the chat' }).waitFor();
+    await sees(page, '.head-text strong', 'Мария Support');
+    assert.equal(await widget(page, '.head-av img').getAttribute('src'), avatarUrl);
+    await sees(page, '.notice', 'Мария Support joined the chat');
 
     const hello = await operatorSays('Здравствуйте! <img src=x onerror="window.pwned=1"><b>Maria</b> here');
     const msg = widget(page, `.msg-operator[data-id="${hello}"]`);
     await msg.waitFor();
     assert.equal(await msg.locator('css=.author').textContent(), 'Мария Support');
+    assert.equal(await msg.locator('css=img.av').getAttribute('src'), avatarUrl);
+    assert.equal(await widget(page, '.msg-bot img.av').count(), 0, 'the bot has no operator avatar');
     assert.equal(await msg.locator('css=.body').textContent(), 'Здравствуйте! <img src=x onerror="window.pwned=1"><b>Maria</b> here');
     assert.equal(await msg.locator('css=.body b, .body img').count(), 0, 'no markup from message text');
     assert.equal(await page.evaluate(() => 'pwned' in window), false);
-    const log = await page.evaluate(() => (window as unknown as HostWindow).hostLog);
-    assert.ok(log.some((e) => e.event === 'message' && e.payload?.id === hello), 'a queued Parley.on("message") hears the operator');
+    const heard = await page.evaluate((id) => (window as unknown as HostWindow).hostLog.some((e) => e.event === 'message' && e.payload?.id === id), hello);
+    assert.ok(heard, 'a queued Parley.on("message") hears the operator');
 
     // The window is open: the widget reports the operator's message read.
     await eventually(async () => ((await history()).find((m) => m.id === hello)?.readAt ? true : undefined), 5000, 'operator message read by the widget');
 
     await live.centrifuge.rpc('typing', { sessionId });
-    await widget(page, '.typing').filter({ hasText: 'Мария Support is typing' }).waitFor();
+    await sees(page, '.typing', 'Мария Support is typing');
 
     const asked = (await history()).find((m) => m.body === 'оператор')!;
     assert.equal(await widget(page, `.msg-client[data-id="${asked.id}"]`).getAttribute('data-state'), 'sent');
     assert.equal((await as(srv, op)('PATCH', `/api/v1/messages/${asked.id}/read`)).status, 200);
-    await widget(page, `.msg-client[data-id="${asked.id}"][data-state="read"] .tick-read`).waitFor();
+    await sees(page, `.msg-client[data-id="${asked.id}"][data-state="read"] .tick-read`);
   });
 
   it('survives a reload: same session, full history, no duplicates', async () => {
     await page.reload();
     await ready(page);
     assert.equal((await storedIds(page))!.sessionId, sessionId);
-    await page.evaluate(() => (window as unknown as HostWindow).Parley.open());
+    await call(page, 'open');
     await showsHistory(page);
-    await widget(page, '.head-text strong').filter({ hasText: 'Мария Support' }).waitFor();
+    await sees(page, '.head-text strong', 'Мария Support');
     assert.equal(await widget(page, '.msg-client[data-state="read"]').count(), 1, 'read state comes back with history');
   });
 
@@ -212,11 +218,11 @@ forEachEngine('widget in the browser', (engine) => {
       await showsHistory(tab);
       await widget(tab, 'textarea').fill('from the second tab');
       await widget(tab, '.send').click();
-      await widget(tab, '.msg-client[data-state="sent"]').filter({ hasText: 'from the second tab' }).waitFor();
-      await widget(page, '.msg-client').filter({ hasText: 'from the second tab' }).waitFor();
+      await sees(tab, '.msg-client[data-state="sent"]', 'from the second tab');
+      await sees(page, '.msg-client', 'from the second tab');
       const reply = await operatorSays('seen in both tabs');
-      await widget(tab, `.msg[data-id="${reply}"]`).waitFor();
-      await widget(page, `.msg[data-id="${reply}"]`).waitFor();
+      await sees(tab, `.msg[data-id="${reply}"]`);
+      await sees(page, `.msg[data-id="${reply}"]`);
       await showsHistory(tab);
       await showsHistory(page);
     } finally {
@@ -227,12 +233,12 @@ forEachEngine('widget in the browser', (engine) => {
   it('loses nothing and doubles nothing across lost connections', async () => {
     // The browser goes offline; the operator writes three messages meanwhile.
     await context.setOffline(true);
-    await widget(page, '.status').filter({ hasText: 'Connection lost' }).waitFor();
+    await sees(page, '.status', 'Connection lost');
     const missed = [await operatorSays('while offline 1'), await operatorSays('while offline 2'), await operatorSays('while offline 3')];
     await page.waitForTimeout(300);
     for (const id of missed) assert.equal(await widget(page, `.msg[data-id="${id}"]`).count(), 0, 'not delivered while offline');
     await context.setOffline(false);
-    for (const id of missed) await widget(page, `.msg[data-id="${id}"]`).waitFor();
+    for (const id of missed) await sees(page, `.msg[data-id="${id}"]`);
     await widget(page, '.status').waitFor({ state: 'hidden' });
     await showsHistory(page);
 
@@ -245,30 +251,32 @@ forEachEngine('widget in the browser', (engine) => {
 
   it('JS API: open/close/toggle, on/off("message"), setUser reaches the server', async () => {
     const win = widget(page, '.win');
-    await page.evaluate(() => (window as unknown as HostWindow).Parley.close());
+    await call(page, 'close');
     assert.equal(await win.isVisible(), false);
-    await page.evaluate(() => (window as unknown as HostWindow).Parley.toggle());
+    await call(page, 'toggle');
     assert.equal(await win.isVisible(), true);
-    await page.evaluate(() => (window as unknown as HostWindow).Parley.close());
-    await page.evaluate(() => (window as unknown as HostWindow).Parley.open());
+    await call(page, 'close');
+    // Unread messages are counted on the launcher while the window is closed.
+    await operatorSays('while closed');
+    await sees(page, '.unread', '1');
+    await call(page, 'open');
+    await widget(page, '.unread').waitFor({ state: 'hidden' });
     const events = await page.evaluate(() => (window as unknown as HostWindow).hostLog.map((e) => e.event).filter((e) => e === 'open' || e === 'close').slice(-4));
     assert.deepEqual(events, ['close', 'open', 'close', 'open']);
 
+    type Listening = HostWindow & { got: string[]; listener: (m?: unknown) => void };
     await page.evaluate(() => {
-      const w = window as unknown as HostWindow & { got: string[]; listener: (m?: unknown) => void };
+      const w = window as unknown as Listening;
       w.got = [];
       w.listener = (m) => w.got.push((m as { body: string }).body);
       w.Parley.on('message', w.listener);
     });
     await operatorSays('for the listener');
-    await page.waitForFunction(() => (window as unknown as { got: string[] }).got.includes('for the listener'));
-    await page.evaluate(() => {
-      const w = window as unknown as HostWindow & { listener: (m?: unknown) => void };
-      w.Parley.off('message', w.listener);
-    });
+    await page.waitForFunction(() => (window as unknown as Listening).got.includes('for the listener'));
+    await page.evaluate(() => (window as unknown as Listening).Parley.off('message', (window as unknown as Listening).listener));
     await operatorSays('after off');
-    await widget(page, '.msg-operator').filter({ hasText: 'after off' }).waitFor();
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { got: string[] }).got), ['for the listener']);
+    await sees(page, '.msg-operator', 'after off');
+    assert.deepEqual(await page.evaluate(() => (window as unknown as Listening).got), ['for the listener']);
 
     await page.evaluate(() => (window as unknown as HostWindow).Parley.setUser({ name: 'Ann', email: 'ann@example.com', metadata: { plan: 'gold' } }));
     const session = await as(srv, op)<{ clientName: string }>('GET', `/api/v1/sessions/${sessionId}`);
@@ -280,10 +288,9 @@ forEachEngine('widget in the browser', (engine) => {
 
   it('a closed session ends in a notice; the next message starts a new one', async () => {
     assert.equal((await as(srv, op)('DELETE', `/api/v1/sessions/${sessionId}`, {})).status, 200);
-    await widget(page, '.notice').filter({ hasText: 'The conversation has ended' }).waitFor();
-    await widget(page, 'textarea').fill('hello again');
-    await widget(page, 'textarea').press('Enter');
-    await widget(page, '.msg-client[data-state="sent"]').filter({ hasText: 'hello again' }).waitFor();
+    await sees(page, '.notice', 'The conversation has ended');
+    await type(page, 'hello again');
+    await sees(page, '.msg-client[data-state="sent"]', 'hello again');
     const next = (await storedIds(page))!.sessionId;
     assert.notEqual(next, sessionId);
     const items = (await srv.api<MessagePage>('GET', `/api/v1/sessions/${next}/messages`)).body.items;

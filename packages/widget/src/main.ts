@@ -41,6 +41,7 @@ function boot(cfg: WidgetConfig): void {
     setUser: (user) => ctrl.setUser(user ?? {}),
     on: (event, fn) => emitter.on(event, fn),
     off: (event, fn) => emitter.off(event, fn),
+    // Returns a number like Array#push, for snippets written against the queue array.
     push(...commands) {
       for (const c of commands) runCommand(api, c);
       return 0;

@@ -46,23 +46,48 @@ function attachments(e: Entry): HTMLElement | null {
   return list;
 }
 
-/** Fills `el` (a fresh or an existing message element) from the entry. */
+interface Parts {
+  body: HTMLElement;
+  meta: HTMLElement;
+  text: string | null;
+}
+const parts = new WeakMap<HTMLElement, Parts>();
+
+function meta(e: Entry, onRetry: (e: Entry) => void): Node[] {
+  const out: Node[] = [];
+  if (e.edited) out.push(h('span', { class: 'edited' }, T.edited));
+  out.push(h('time', { datetime: e.createdAt }, clock(e.createdAt)));
+  const tick = e.authorType === 'CLIENT' && status(e, onRetry);
+  if (tick) out.push(tick);
+  return out;
+}
+
+/**
+ * Renders the entry into `el`: built once, then updated in place (text, tick, edit
+ * mark), so a state change does not replace nodes that assistive tech already read.
+ */
 export function renderMessage(e: Entry, onRetry: (e: Entry) => void, el: HTMLElement = h('div')): HTMLElement {
   const kind = e.authorType === 'CLIENT' ? 'client' : e.authorType === 'BOT' ? 'bot' : 'operator';
   el.className = `msg msg-${kind}`;
   el.setAttribute('data-state', e.state);
   if (e.id) el.setAttribute('data-id', e.id);
-  const bubble = h('div', { class: 'bubble' },
-    kind !== 'client' && h('div', { class: 'author' }, e.authorName, kind === 'bot' && h('span', { class: 'badge-bot' }, T.bot)),
-    e.body && h('div', { class: 'body' }, linkify(e.body)),
-    attachments(e),
-    h('div', { class: 'meta' },
-      e.edited && h('span', { class: 'edited' }, T.edited),
-      h('time', { datetime: e.createdAt }, clock(e.createdAt)),
-      kind === 'client' && status(e, onRetry)),
-  );
-  el.textContent = '';
-  if (kind !== 'client') el.append(avatar(e.authorName, e.avatarUrl, kind === 'bot'));
-  el.append(bubble);
+  let p = parts.get(el);
+  if (!p) {
+    p = { body: h('div', { class: 'body' }), meta: h('div', { class: 'meta' }), text: null };
+    parts.set(el, p);
+    const bubble = h('div', { class: 'bubble' },
+      kind !== 'client' && h('div', { class: 'author' }, e.authorName, kind === 'bot' && h('span', { class: 'badge-bot' }, T.bot)),
+      p.body, attachments(e), p.meta);
+    if (kind !== 'client') el.append(avatar(e.authorName, e.avatarUrl, kind === 'bot'));
+    el.append(bubble);
+  }
+  if (p.text !== e.body) {
+    p.text = e.body;
+    p.body.textContent = '';
+    p.body.append(linkify(e.body));
+    p.body.hidden = !e.body;
+  }
+  p.meta.textContent = '';
+  p.meta.append(...meta(e, onRetry));
   return el;
 }

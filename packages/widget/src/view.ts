@@ -42,7 +42,7 @@ export class View {
   private readonly input = h('textarea', { id: 'pw-input', rows: '1', placeholder: T.placeholder, maxlength: '10000', autocomplete: 'off' });
   private readonly win: HTMLElement;
   private readonly nodes = new Map<Entry, HTMLElement>();
-  private readonly entryOf = new Map<Element, Entry>();
+  private readonly entryOf = new WeakMap<Element, Entry>();
   private readonly visible = new Set<Entry>();
   private readonly seen: IntersectionObserver;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +58,14 @@ export class View {
       this.status, this.log, this.typing, this.chips, form);
     this.root.append(this.launcher, this.win);
     const shadow = this.host.attachShadow({ mode: 'open' });
-    shadow.append(h('style', {}, css), this.root);
+    // A constructed stylesheet is not an inline <style>, so a host page's strict CSP
+    // (style-src without 'unsafe-inline') does not block it; older browsers get <style>.
+    if ('adoptedStyleSheets' in shadow && 'replaceSync' in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      shadow.adoptedStyleSheets = [sheet];
+    } else shadow.append(h('style', {}, css));
+    shadow.append(this.root);
 
     this.launcher.addEventListener('click', () => this.on.onToggle(!this.isOpen));
     closeBtn.addEventListener('click', () => this.on.onToggle(false));
@@ -121,7 +128,7 @@ export class View {
     if (open) {
       this.scrollDown();
       this.input.focus();
-    } else this.launcher.focus();
+    } else if (this.host.shadowRoot?.activeElement) this.launcher.focus(); // never steal the host page's focus
   }
 
   /** Bot and operator messages currently on screen. */

@@ -42,7 +42,11 @@ export async function startSession(ctx: AppContext, bots: BotRunner, input: Star
   if (input.mode === 'continue' && body.sessionId !== undefined) {
     const byId = await continuableById(ctx, chat, body);
     if (byId && body.recreateOnExists) await ctx.uow.run((tx) => closeOpenSession(ctx, tx, byId, 'SYSTEM', 'recreated'));
-    else if (byId) return { created: false, response: await continueExisting(ctx, bots, byId, body) };
+    else if (byId) {
+      // Profile fields in the request update the session's client, as on every start.
+      await resolveClient(ctx, chat, { ...body, clientId: byId.client_id, clientExternalId: undefined });
+      return { created: false, response: await continueExisting(ctx, bots, byId, body) };
+    }
   }
 
   const client = await resolveClient(ctx, chat, body);
