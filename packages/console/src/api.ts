@@ -133,8 +133,8 @@ export class Api {
       const refreshToken = this.store.getItem(REFRESH_KEY);
       if (!refreshToken) this.lost(new ApiError(401, 'TOKEN_EXPIRED', 'Your session has expired. Please sign in again.'));
       try {
-        const q = new URLSearchParams({ refreshToken });
-        this.setPair(await this.raw<TokenPair>('GET', `/api/v1/auth/refresh?${q}`, undefined, null));
+        // In the body, not the URL: proxies log URLs.
+        this.setPair(await this.raw<TokenPair>('POST', '/api/v1/auth/refresh', { refreshToken }, null));
       } catch (err) {
         // A refused refresh token (used, revoked, expired) means signing in again.
         if (err instanceof ApiError && err.status === 401) this.lost(new ApiError(401, 'TOKEN_EXPIRED', err.message));

@@ -52,8 +52,12 @@ export class LiveConnection {
   private readonly lastTyping = new Map<string, number>();
 
   /** `url`: `${ws|wss}://${window.location.host}/centrifugo/connection/websocket`. */
-  constructor(url: string, token: string, private readonly on: LiveHandlers) {
-    this.centrifuge = new Centrifuge(url, { data: { application: 'notifications', settings: { token } } });
+  /**
+   * `getToken`: a fresh token when the server answers 109 (expired), e.g. after the laptop
+   * slept past the token's lifetime; without it the SDK would give up for good.
+   */
+  constructor(url: string, token: string, private readonly on: LiveHandlers, getToken?: () => Promise<string>) {
+    this.centrifuge = new Centrifuge(url, { data: { application: 'notifications', settings: { token } }, ...(getToken ? { getToken } : {}) });
     const c = this.centrifuge;
     c.on('connecting', (ctx) => on.state('connecting', ctx.code, ctx.reason));
     c.on('connected', () => {

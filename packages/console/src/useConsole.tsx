@@ -155,6 +155,9 @@ export function useConsole(api: Api, me: OperatorDto, onEnded: (r: EndReason) =>
         // Any other refusal: a REST call tells whether the credentials still work (and ends the session if not).
         else void api.request('GET', '/api/v1/operators/me').catch(() => {});
       },
+    }, async () => {
+      await api.refresh();
+      return api.token ?? '';
     });
     liveRef.current = live;
     const offToken = api.onToken((t) => live.setToken(t));

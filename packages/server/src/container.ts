@@ -20,7 +20,7 @@ import { webhookProvider } from './bot/webhookProvider.js';
 import { buildHttp } from './transport/http/app.js';
 import { createWidgetGateway, type WidgetServer } from './transport/widget-gateway/gateway.js';
 import { widgetFanout } from './transport/widget-gateway/fanout.js';
-import { expireSessions, purgeIdempotencyKeys } from './commands/expireSessions.js';
+import { expireSessions, purgeIdempotencyKeys, purgeRefreshTokens } from './commands/expireSessions.js';
 import { rerouteIdleSessions } from './commands/idleOperators.js';
 import { TokenService, loadSigningKey } from './auth/tokens.js';
 import { createHttpAuth } from './transport/http/auth.js';
@@ -90,11 +90,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   bus.register(operatorFanout(ctx, live));
 
   // Events committed before a crash but never delivered go out first, in order; then
-  // bot turns cut short are redone and sessions left waiting are routed again.
+  // bot turns cut short are redone.
   bus.deliver(await pendingOutbox(db.kysely));
   await bus.idle();
   await bots.resumeStranded();
-  void router.drain();
+  // Waiting sessions are routed once consoles reconnect (each first connection drains the
+  // queue) or by the periodic sweep: draining now, with nobody connected yet, would queue
+  // them all and send every client the busy message.
 
   await http.listen({ host: config.host, port: config.port });
   const addr = http.server.address() as AddressInfo;
@@ -110,7 +112,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    Promise.all([expireSessions(ctx), rerouteIdleSessions(ctx, router), purgeIdempotencyKeys(ctx)])
+    // The periodic drain also catches capacity that appeared without an event (admin changes).
+    Promise.all([expireSessions(ctx), rerouteIdleSessions(ctx, router), purgeIdempotencyKeys(ctx), purgeRefreshTokens(ctx), router.drain()])
       .catch((err: unknown) => log.error({ err }, 'timers failed'))
       .finally(() => {
         sweeping = false;

@@ -267,7 +267,8 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
       assert.ok(after.some((r) => r.startsWith('GET /api/v1/sessions?view=help')));
       // Meanwhile the short-lived access token was refreshed ahead of its expiry, and the new one is in use.
       await eventually(async () => ((await storedToken()) !== firstToken ? true : undefined), 8000, 'a refreshed token');
-      assert.ok(requests.some((r) => r.startsWith('GET /api/v1/auth/refresh?refreshToken=')));
+      assert.ok(requests.some((r) => r.startsWith('POST /api/v1/auth/refresh')));
+      assert.ok(!requests.some((r) => r.includes('refreshToken=')), 'the refresh token never travels in a URL');
       assert.equal((await as(srv, { token: (await storedToken())! })('GET', '/api/v1/operators/me')).status, 200);
     });
 

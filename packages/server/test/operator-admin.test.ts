@@ -36,9 +36,14 @@ forEachEngine('operator administration and timers', (engine) => {
     const me = await as(srv, op)('GET', '/api/v1/operators/me');
     assert.deepEqual(me.body.groupIds, [g.body.id]);
     assert.equal(me.body.status, 'ACTIVE');
-    // A new password revokes the old tokens.
+    // A new password revokes the old tokens and closes the live connection.
+    const live = await connectOperator(srv, op.token);
     assert.equal((await as(srv, admin)('PUT', `/api/v1/operators/${op.id}`, { email: op.email, name: 'Renamed', password: 'a-brand-new-password' })).status, 200);
     assert.equal((await as(srv, op)('GET', '/api/v1/operators/me')).body.error.code, 'TOKEN_REVOKED');
+    assert.equal((await live.disconnected).code, 4505);
+    // Duplicate ids in a body are one id, not an error.
+    const twice = await as(srv, admin)('PUT', `/api/v1/groups/${g.body.id}`, { name: 'VIP', operatorIds: [op.id, op.id, Number(op.id)] });
+    assert.deepEqual(twice.body.operatorIds, [op.id]);
   });
 
   test('co-operators, transfer to a group, spam', async () => {
@@ -64,6 +69,8 @@ forEachEngine('operator administration and timers', (engine) => {
       assert.equal((await as(srv, a)('PATCH', `/api/v1/sessions/${s}/groupoperators/${experts}`)).status, 200);
       const moved = await eLive.next('chatSessionAdded', (p) => p.data.id === s && p.data.operatorId === e.id);
       assert.equal(moved.data.groupId, experts);
+      // The session now belongs to the experts: the front desk no longer sees it.
+      assert.equal((await as(srv, a)('GET', `/api/v1/sessions/${s}`)).body.error.code, 'SESSION_NOT_FOUND');
       assert.equal(moved.data.timerFirstAnswer, 60);
       assert.deepEqual((await aLive.next('chatSessionDeleted', (p) => p.data.sessionId === s && p.data.reason !== 'REMOVED')).data, { sessionId: s, reason: 'RETURNED' });
       assert.equal((await as(srv, e)('PATCH', `/api/v1/sessions/${s}/spam`)).status, 200);

@@ -22,3 +22,7 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600 * 1000;
 export async function purgeIdempotencyKeys(ctx: AppContext): Promise<void> {
   await ctx.db.kysely.deleteFrom('idempotency_keys').where('created_at', '<', ctx.clock.now() - IDEMPOTENCY_KEY_TTL_MS).execute();
 }
+
+export async function purgeRefreshTokens(ctx: AppContext): Promise<void> {
+  await ctx.db.kysely.deleteFrom('refresh_tokens').where('expires_at', '<', ctx.clock.now()).execute();
+}

@@ -29,7 +29,8 @@ async function requireGroups(ctx: AppContext, companyId: number, ids: readonly n
 export async function saveOperator(ctx: AppContext, companyId: number, body: SaveOperatorBody, id?: number): Promise<number> {
   const existing = id === undefined ? undefined : await requireOperator(ctx, companyId, id);
   if (!existing && !body.password) throw new AppError(ErrorCode.VALIDATION_FAILED, 'password: required for a new operator', [{ path: '/password', message: 'is required' }]);
-  if (body.groupIds) await requireGroups(ctx, companyId, body.groupIds);
+  const groupIds = body.groupIds ? [...new Set(body.groupIds)] : undefined;
+  if (groupIds) await requireGroups(ctx, companyId, groupIds);
   const now = ctx.clock.now();
   const hash = body.password ? await hashPassword(body.password) : undefined;
   try {
@@ -52,10 +53,11 @@ export async function saveOperator(ctx: AppContext, companyId: number, body: Sav
           avatar_file_id: null, status: 'OFFLINE', blocked: 0, token_version: 0, last_assigned_at: null, created_at: now, updated_at: now,
         });
       }
-      if (body.groupIds) {
+      if (groupIds) {
         await tx.db.deleteFrom('group_operators').where('operator_id', '=', opId).execute();
-        if (body.groupIds.length) await tx.db.insertInto('group_operators').values(body.groupIds.map((g) => ({ group_id: g, operator_id: opId }))).execute();
+        if (groupIds.length) await tx.db.insertInto('group_operators').values(groupIds.map((g) => ({ group_id: g, operator_id: opId }))).execute();
       }
+      if (existing && hash) tx.record({ type: 'operator.revoked', companyId, operatorId: String(opId) });
       return opId;
     });
   } catch (err) {
@@ -100,9 +102,10 @@ export async function setStatus(ctx: AppContext, actor: OperatorActor, status: '
 export async function saveGroup(ctx: AppContext, companyId: number, body: SaveGroupBody, id?: number): Promise<GroupRow> {
   const existing = id === undefined ? undefined : await findGroup(ctx.db.kysely, id);
   if (id !== undefined && (!existing || existing.company_id !== companyId)) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${id} not found`);
-  const operatorIds = body.operatorIds?.map(Number);
+  const operatorIds = body.operatorIds ? [...new Set(body.operatorIds.map(Number))] : undefined;
+  const chatIds = body.chatIds ? [...new Set(body.chatIds.map((c) => c.toLowerCase()))] : undefined;
   for (const opId of operatorIds ?? []) await requireOperator(ctx, companyId, opId);
-  for (const chatId of body.chatIds ?? []) {
+  for (const chatId of chatIds ?? []) {
     const chat = await findChat(ctx.db.kysely, chatId);
     if (!chat || chat.company_id !== companyId) throw new AppError(ErrorCode.CHAT_NOT_FOUND, `chat ${chatId} not found`);
   }
@@ -119,9 +122,9 @@ export async function saveGroup(ctx: AppContext, companyId: number, body: SaveGr
       ? (await tx.db.updateTable('operator_groups').set(values).where('id', '=', existing.id).execute(), existing.id)
       : await insertGroup(tx.db, { ...values, company_id: companyId, created_at: now });
     if (operatorIds) await setGroupMembers(tx.db, groupId, operatorIds);
-    if (body.chatIds) {
+    if (chatIds) {
       await tx.db.deleteFrom('chat_groups').where('group_id', '=', groupId).execute();
-      if (body.chatIds.length) await tx.db.insertInto('chat_groups').values(body.chatIds.map((chat_id) => ({ chat_id, group_id: groupId }))).execute();
+      if (chatIds.length) await tx.db.insertInto('chat_groups').values(chatIds.map((chat_id) => ({ chat_id, group_id: groupId }))).execute();
     }
     return (await findGroup(tx.db, groupId))!;
   });

@@ -11,7 +11,7 @@ import type { MessageRow, SessionRow } from '../persistence/schema.js';
 import { findFiles } from '../persistence/repos/directory.js';
 import { findMessage, markRead } from '../persistence/repos/messages.js';
 import { findGroup, findOperator } from '../persistence/repos/operators.js';
-import { chatOperatorIds, sessionOperatorIds } from '../persistence/repos/routing.js';
+import { scopeOperatorIds, sessionOperatorIds } from '../persistence/repos/routing.js';
 import { findSession } from '../persistence/repos/sessions.js';
 import { requireVisibleSession } from '../queries/sessionList.js';
 import { resolveMessageRefs } from '../queries/messageRefs.js';
@@ -97,8 +97,8 @@ export async function takeSession(ctx: AppContext, actor: OperatorActor, session
   const s = await requireVisibleSession(ctx, actor, sessionId);
   if (s.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${s.id} is closed`);
   if (s.bot_status === 'OPERATOR') throw conflict(s.operator_id === actor.operatorId ? 'the session is already yours' : 'another operator has the session');
-  if (actor.role !== 'ADMIN' && !(await chatOperatorIds(ctx.db.kysely, s.chat_id)).includes(actor.operatorId)) {
-    throw new AppError(ErrorCode.FORBIDDEN, 'the session belongs to a chat your groups do not serve');
+  if (actor.role !== 'ADMIN' && !(await scopeOperatorIds(ctx.db.kysely, s)).includes(actor.operatorId)) {
+    throw new AppError(ErrorCode.FORBIDDEN, 'the session waits for a group you are not in');
   }
   const won = await ctx.uow.run((tx) => assignSession(ctx, tx, s, actor.operator, 'TAKEN'));
   if (!won) throw conflict('another operator took the session first');
@@ -122,7 +122,8 @@ export async function transferToGroup(ctx: AppContext, router: Router, actor: Op
   if (s.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${s.id} is closed`);
   const group = await findGroup(ctx.db.kysely, groupId);
   if (!group || group.company_id !== actor.companyId) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${groupId} not found`);
-  await ctx.db.kysely.updateTable('sessions').set({ group_id: groupId }).where('id', '=', s.id).execute();
+  const moved = await ctx.db.kysely.updateTable('sessions').set({ group_id: groupId }).where('id', '=', s.id).where('status', '=', 'OPEN').executeTakeFirst();
+  if (moved.numUpdatedRows === 0n) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${s.id} is closed`);
   if (s.operator_id !== null) await router.reroute(s.id, s.operator_id, 'queue');
   else await router.route(s.id);
 }
@@ -155,7 +156,7 @@ export async function closeByOperator(ctx: AppContext, actor: OperatorActor, ses
 }
 
 export async function setSpam(ctx: AppContext, actor: OperatorActor, sessionId: string, spam: boolean): Promise<void> {
-  const s = await requireVisibleSession(ctx, actor, sessionId);
+  const s = await requireParticipant(ctx, actor, sessionId);
   await ctx.uow.run(async (tx) => {
     await tx.db.updateTable('sessions').set({ marked_as_spam: spam ? 1 : 0 }).where('id', '=', s.id).execute();
     tx.record({ type: 'session.updated', companyId: s.company_id, chatId: s.chat_id, sessionId: s.id });

@@ -28,6 +28,8 @@ export type DomainEvent =
   | { type: 'operator.statusChanged'; companyId: number; operatorId: string; previousStatus: OperatorStatus; currentStatus: OperatorStatus; sessionIds: string[] }
   | { type: 'operator.loggedOut'; companyId: number; operatorId: string; sessionIds: string[] }
   | { type: 'operator.blocked'; companyId: number; operatorId: string; sessionIds: string[] }
+  /** The operator's tokens were revoked (new password): live connections must close. */
+  | { type: 'operator.revoked'; companyId: number; operatorId: string }
   | { type: 'client.presence'; companyId: number; sessionId: string; online: boolean; at: number }
   | { type: 'session.typing'; companyId: number; sessionId: string; authorType: AuthorType; authorId: string };
 
@@ -38,7 +40,7 @@ export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T 
 export const domainEventTypes = [
   'session.started', 'message.created', 'message.edited', 'message.read', 'session.handedOff', 'session.queued', 'session.closed',
   'session.operatorChanged', 'session.coOperatorChanged', 'session.updated', 'operator.loggedIn', 'operator.statusChanged',
-  'operator.loggedOut', 'operator.blocked', 'client.presence', 'session.typing',
+  'operator.loggedOut', 'operator.blocked', 'operator.revoked', 'client.presence', 'session.typing',
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list is complete.

@@ -31,8 +31,15 @@ const SORTS: Record<string, 'started_at' | 'last_message_at' | 'operator_assigne
 type EB = ExpressionBuilder<Database, 'sessions'>;
 const isParticipant = (eb: EB, operatorId: number) =>
   eb.exists(eb.selectFrom('session_operators as so').select('so.operator_id').whereRef('so.session_id', '=', 'sessions.id').where('so.operator_id', '=', operatorId));
+/** Sessions the operator's groups serve: sent to one of their groups, or of a chat their groups serve. */
 const inMyGroups = (eb: EB, operatorId: number) =>
-  eb('sessions.chat_id', 'in', eb.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('cg.chat_id').where('go.operator_id', '=', operatorId));
+  eb.or([
+    eb('sessions.group_id', 'in', eb.selectFrom('group_operators as mg').select('mg.group_id').where('mg.operator_id', '=', operatorId)),
+    eb.and([
+      eb('sessions.group_id', 'is', null),
+      eb('sessions.chat_id', 'in', eb.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('cg.chat_id').where('go.operator_id', '=', operatorId)),
+    ]),
+  ]);
 
 function parseTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;

@@ -11,7 +11,7 @@ import type { AppContext } from '../context.js';
 import type { SessionRow } from '../persistence/schema.js';
 import { findSession } from '../persistence/repos/sessions.js';
 import { findOperator } from '../persistence/repos/operators.js';
-import { candidatesFor, lockOperator, operatorLoad, waitingSessions } from '../persistence/repos/routing.js';
+import { candidatesFor, lockOperator, operatorLoad, queueKey, waitingSessions } from '../persistence/repos/routing.js';
 import { assignSession, queueSession } from '../commands/assign.js';
 
 /** What to do when nobody else can take a session that an operator holds. */
@@ -50,21 +50,20 @@ export class Router {
   drain(): Promise<void> {
     return this.enqueue(async () => {
       const blocked = new Set<string>();
-      let waiting = await waitingSessions(this.ctx.db.kysely, 500);
-      for (let pass = 0; waiting.length > 0 && pass < 100; pass++) {
-        let placed = 0;
+      let after: { key: number; id: string } | undefined;
+      // Page through the whole queue (bounded), skipping queues that are blocked: a long
+      // queue nobody serves must not hide the sessions behind it.
+      for (let page = 0; page < 20; page++) {
+        const waiting = await waitingSessions(this.ctx.db.kysely, 500, after);
         for (const s of waiting) {
           const scope = s.group_id !== null ? `g${s.group_id}` : `c${s.chat_id}`;
-          if (!blocked.has(scope) && this.online().length > 0 && (await this.tryAssign(s, [], 'ROUTED'))) {
-            placed++;
-            continue;
-          }
+          if (!blocked.has(scope) && this.online().length > 0 && (await this.tryAssign(s, [], 'ROUTED'))) continue;
           blocked.add(scope);
           if (s.bot_status === 'WAITING') await this.ctx.uow.run((tx) => queueSession(this.ctx, tx, s));
         }
-        // A full page was served: look at the next one.
-        if (placed === 0 || waiting.length < 500) return;
-        waiting = await waitingSessions(this.ctx.db.kysely, 500);
+        const last = waiting.at(-1);
+        if (!last || waiting.length < 500) return;
+        after = { key: queueKey(last), id: last.id };
       }
     });
   }
@@ -89,7 +88,13 @@ export class Router {
 
   private async place(s: SessionRow, exclude: number[], fallback: Fallback): Promise<void> {
     if (await this.tryAssign(s, exclude, s.bot_status === 'OPERATOR' ? 'REROUTED' : 'ROUTED')) return;
-    if (fallback === 'keep' || s.bot_status === 'HELP') return;
+    if (fallback === 'keep') {
+      // Nobody else is free: the operator keeps the session for another idle period.
+      await this.ctx.db.kysely.updateTable('sessions').set({ awaiting_answer_since: this.ctx.clock.now() })
+        .where('id', '=', s.id).where('operator_id', '=', s.operator_id).where('status', '=', 'OPEN').execute();
+      return;
+    }
+    if (s.bot_status === 'HELP') return;
     await this.ctx.uow.run((tx) => queueSession(this.ctx, tx, s));
   }
 

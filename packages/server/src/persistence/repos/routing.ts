@@ -75,17 +75,34 @@ export async function lockOperator(db: Executor, dialect: Dialect, operatorId: n
   if (dialect === 'postgres') await sql`select id from operators where id = ${operatorId} for update`.execute(db);
 }
 
-/** Sessions waiting for an operator, oldest first (FIFO). */
-export async function waitingSessions(db: Executor, limit: number): Promise<SessionRow[]> {
-  return db
+/** Queue position of a waiting session: when it started waiting. */
+export const queueKey = (s: Pick<SessionRow, 'help_at' | 'handed_off_at' | 'started_at'>) => s.help_at ?? s.handed_off_at ?? s.started_at;
+
+/** Sessions waiting for an operator, oldest first (FIFO), a page after `after` (keyset). */
+export async function waitingSessions(db: Executor, limit: number, after?: { key: number; id: string }): Promise<SessionRow[]> {
+  let q = db
     .selectFrom('sessions')
     .selectAll()
     .where('status', '=', 'OPEN')
-    .where('bot_status', 'in', ['WAITING', 'HELP'])
+    .where('bot_status', 'in', ['WAITING', 'HELP']);
+  if (after) {
+    q = q.where((eb) => {
+      const key = eb.fn.coalesce('help_at', 'handed_off_at', 'started_at');
+      return eb.or([eb(key, '>', after.key), eb.and([eb(key, '=', after.key), eb('id', '>', after.id)])]);
+    });
+  }
+  return q
     .orderBy((eb) => eb.fn.coalesce('help_at', 'handed_off_at', 'started_at'))
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/** Operators who serve a session: its group's members when it was sent to a group, else the chat's groups'. */
+export async function scopeOperatorIds(db: Executor, s: Pick<SessionRow, 'chat_id' | 'group_id'>): Promise<number[]> {
+  if (s.group_id === null) return chatOperatorIds(db, s.chat_id);
+  const rows = await db.selectFrom('group_operators').select('operator_id').where('group_id', '=', s.group_id).execute();
+  return rows.map((r) => r.operator_id);
 }
 
 /** Operators of the groups serving a chat. */
@@ -144,5 +161,7 @@ export async function sessionAudience(
           db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', s.chat_id),
         );
   }
-  return new Set((await q.execute()).map((r) => r.id));
+  // Blocked operators get nothing, whatever their groups and sessions.
+  const rows = await db.selectFrom(q.as('a')).innerJoin('operators as o', 'o.id', 'a.id').select('o.id').where('o.blocked', '=', 0).execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -10,7 +10,7 @@ import type { Subscriber } from '../../events/bus.js';
 import { formatTimestamp } from '../../domain/time.js';
 import type { SessionRow } from '../../persistence/schema.js';
 import { findSession } from '../../persistence/repos/sessions.js';
-import { chatOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
+import { scopeOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
 import { presentSessions } from '../../queries/sessions.js';
 
 /** What the fan-out needs from the live channel. */
@@ -69,7 +69,7 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
             send([e.previousOperatorId], { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: e.reason === 'REROUTED' ? 'RETURNED' : 'TRANSFERRED' } });
           }
           if (!e.fromQueue) return;
-          const watchers = new Set([...(await chatOperatorIds(ctx.db.kysely, s.chat_id)), ...(await admins(ctx, s.company_id))]);
+          const watchers = new Set([...(await scopeOperatorIds(ctx.db.kysely, s)), ...(await admins(ctx, s.company_id))]);
           send(watchers, {
             event: OperatorEvent.chatSessionSwitchedFromBotToOperator,
             data: { sessionId: s.id, chatId: s.chat_id, operatorId: e.operatorId, operatorName: e.change.operatorName },
@@ -104,6 +104,9 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
       'operator.loggedOut': (e) => {
         send([e.operatorId], { event: OperatorEvent.operatorLoggedOut, data: { operatorId: e.operatorId } }, true);
         live.disconnect(e.operatorId, CloseCode.loggedOut, 'logged out');
+      },
+      'operator.revoked': (e) => {
+        live.disconnect(e.operatorId, CloseCode.loggedOut, 'credentials changed');
       },
       'operator.blocked': (e) => {
         send([e.operatorId], { event: OperatorEvent.operatorBlocked, data: { operatorId: e.operatorId } }, true);

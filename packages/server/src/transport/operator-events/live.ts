@@ -12,6 +12,7 @@ import { actorFromToken } from '../../auth/actor.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { AppError } from '../../domain/errors.js';
 import { operatorTyping } from '../../commands/operatorSessions.js';
+import { findOperator } from '../../persistence/repos/operators.js';
 import { CentrifugoError, createCentrifugoServer, type AuthResult, type CentrifugoServer, type ConnectContext } from '../operator-gateway/centrifugo-server.js';
 import { CloseCode, type OperatorPublisher } from './fanout.js';
 
@@ -52,6 +53,8 @@ export function createOperatorLive(
   onFirstConnection: (operatorId: number) => void,
 ): OperatorLive {
   const counts = new Map<number, number>();
+  /** Token version seen by the last successful authentication of each operator. */
+  const verified = new Map<string, number>();
   let server: CentrifugoServer;
 
   const typing = async (user: string, data: unknown) => {
@@ -71,6 +74,7 @@ export function createOperatorLive(
         if (!token) return { ok: false, code: 101, message: 'unauthorized: no token' };
         try {
           const actor = await actorFromToken(ctx, tokens, token);
+          verified.set(String(actor.operatorId), actor.operator.token_version);
           return {
             ok: true, user: String(actor.operatorId), channels: [operatorChannel(actor.operatorId)],
             // TWIN-style clients pass the token in `data` and have no getToken to refresh it with:
@@ -101,6 +105,16 @@ export function createOperatorLive(
         const n = (counts.get(id) ?? 0) + 1;
         counts.set(id, n);
         if (n === 1) onFirstConnection(id);
+        // A block or logout may have landed between the token check and now: check again.
+        const version = verified.get(conn.user);
+        findOperator(ctx.db.kysely, id).then(
+          (op) => {
+            if (!op || op.blocked === 1 || (version !== undefined && op.token_version !== version)) {
+              server.disconnectClient(conn.id, op?.blocked === 1 ? CloseCode.blocked : CloseCode.loggedOut, 'revoked');
+            }
+          },
+          (err: unknown) => ctx.log.error({ err }, 'operator re-check failed'),
+        );
         const older = server.connectionsOf(conn.user).filter((c) => c.id !== conn.id).map((c) => c.id);
         if (older.length > 0) {
           const pub: OperatorPublication = { event: OperatorEvent.chatUserExists, data: { operatorId: conn.user } };

@@ -66,6 +66,13 @@ export function clientRoutes({ ctx, bots, auth }: HttpDeps): FastifyPluginAsync 
           if (url.endsWith('/sessions/:sessionId/messages') && auth.hasBearer(req)) {
             return reply.status(201).send(await sendOperatorMessage(ctx, await auth.operator(req), req.params.sessionId, req.body));
           }
+          // `clients/messages` with credentials: an integration posting on the client's behalf,
+          // into a session of its own company only.
+          if (auth.hasBearer(req)) {
+            const companyId = await auth.member(req);
+            const target = await requireSession(ctx, req.params.sessionId);
+            if (target.company_id !== companyId) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${req.params.sessionId} not found`);
+          }
           const res = await postClientMessage(ctx, req.params.sessionId, req.body, req.headers['idempotency-key']);
           if (res.replayed) void reply.header('Idempotent-Replayed', 'true');
           return reply.status(201).send({ id: res.id, createdAt: res.createdAt });

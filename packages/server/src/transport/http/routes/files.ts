@@ -49,7 +49,8 @@ export function fileRoutes({ ctx, auth }: HttpDeps): FastifyPluginAsync {
     });
     app.get<{ Params: { id: string }; Querystring: { download?: string } }>('/files/:id', { schema: { tags: ['files'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (req, reply) => {
       const row = await ctx.db.kysely.selectFrom('files').selectAll().where('id', '=', req.params.id).executeTakeFirst();
-      if (!row || row.is_private === 1) throw new AppError(ErrorCode.FILE_NOT_FOUND, `file ${req.params.id} not found`);
+      const abs = row ? path.join(ctx.config.dataDir, row.storage_path) : '';
+      if (!row || row.is_private === 1 || !fs.existsSync(abs)) throw new AppError(ErrorCode.FILE_NOT_FOUND, `file ${req.params.id} not found`);
       // Only raster images are shown inline; anything else (HTML, SVG, …) downloads, so an
       // upload can never run script in Parley's origin.
       const inlineSafe = /^image\/(png|jpeg|gif|webp)$/.test(row.content_type);
@@ -59,7 +60,7 @@ export function fileRoutes({ ctx, auth }: HttpDeps): FastifyPluginAsync {
       void reply.header('content-disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(row.name)}`);
       void reply.header('x-content-type-options', 'nosniff');
       void reply.header('cache-control', 'public, max-age=86400, immutable');
-      return reply.send(fs.createReadStream(path.join(ctx.config.dataDir, row.storage_path)));
+      return reply.send(fs.createReadStream(abs));
     });
   };
 }

@@ -30,7 +30,7 @@ async function groupDto(ctx: AppContext, g: GroupRow): Promise<GroupDto> {
   };
 }
 
-export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPluginAsync {
+export function operatorAdminRoutes({ ctx, auth, online, router }: HttpDeps): FastifyPluginAsync {
   return async (app) => {
     const company = async (req: FastifyRequest) => (await auth.admin(req)).companyId;
     // Colleagues and groups are visible to every operator of the company (for transfers).
@@ -48,11 +48,13 @@ export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPlu
     app.post<{ Body: OperatorBody }>('/operators', { schema: { ...secured, body: SaveOperatorBody, response: { 201: OperatorDto, ...errors } } }, async (req, reply) => {
       const companyId = await company(req);
       const id = await saveOperator(ctx, companyId, req.body);
+      void router.drain();
       return reply.status(201).send(await operatorDto(companyId, id));
     });
     app.put<{ Params: { id: string }; Body: OperatorBody }>('/operators/:id', { schema: { ...secured, params: byId, body: SaveOperatorBody, response: { 200: OperatorDto, ...errors } } }, async (req) => {
       const companyId = await company(req);
       const id = await saveOperator(ctx, companyId, req.body, Number(req.params.id));
+      void router.drain();
       return operatorDto(companyId, id);
     });
     for (const [path, blocked] of [['block', true], ['unblock', false]] as const) {
@@ -60,6 +62,7 @@ export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPlu
         const admin = await auth.admin(req);
         if (!admin.operator) throw new AppError(ErrorCode.FORBIDDEN, 'log in as an admin operator to block operators');
         await setBlocked(ctx, admin.operator, Number(req.params.id), blocked);
+        if (!blocked) void router.drain();
         return { ok: true as const };
       });
     }
@@ -79,15 +82,21 @@ export function operatorAdminRoutes({ ctx, auth, online }: HttpDeps): FastifyPlu
       return { count: items.length, items };
     });
     app.get<{ Params: { id: string } }>('/groups/:id', { schema: { ...secured, params: byId, response: { 200: GroupDto, ...errors } } }, async (req) => {
+      const companyId = await anyone(req);
       const g = await findGroup(ctx.db.kysely, Number(req.params.id));
-      if (!g || g.company_id !== (await anyone(req))) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${req.params.id} not found`);
+      if (!g || g.company_id !== companyId) throw new AppError(ErrorCode.GROUP_NOT_FOUND, `group ${req.params.id} not found`);
       return groupDto(ctx, g);
     });
-    app.post<{ Body: GroupBody }>('/groups', { schema: { ...secured, body: SaveGroupBody, response: { 201: GroupDto, ...errors } } }, async (req, reply) =>
-      reply.status(201).send(await groupDto(ctx, await saveGroup(ctx, await company(req), req.body))),
-    );
-    app.put<{ Params: { id: string }; Body: GroupBody }>('/groups/:id', { schema: { ...secured, params: byId, body: SaveGroupBody, response: { 200: GroupDto, ...errors } } }, async (req) =>
-      groupDto(ctx, await saveGroup(ctx, await company(req), req.body, Number(req.params.id))),
-    );
+    // Group changes can create capacity for waiting sessions: serve the queue.
+    app.post<{ Body: GroupBody }>('/groups', { schema: { ...secured, body: SaveGroupBody, response: { 201: GroupDto, ...errors } } }, async (req, reply) => {
+      const g = await saveGroup(ctx, await company(req), req.body);
+      void router.drain();
+      return reply.status(201).send(await groupDto(ctx, g));
+    });
+    app.put<{ Params: { id: string }; Body: GroupBody }>('/groups/:id', { schema: { ...secured, params: byId, body: SaveGroupBody, response: { 200: GroupDto, ...errors } } }, async (req) => {
+      const g = await saveGroup(ctx, await company(req), req.body, Number(req.params.id));
+      void router.drain();
+      return groupDto(ctx, g);
+    });
   };
 }
