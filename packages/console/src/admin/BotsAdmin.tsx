@@ -132,10 +132,8 @@ export function BotsAdmin({ api }: { api: Api }) {
           e.preventDefault();
           void save.run(async () => {
             const body = toBody(draft);
-            if (editing) await api.request('PUT', `/api/v1/bots/${editing}`, body);
-            else await api.request('POST', '/api/v1/bots', body);
+            await bots.save(editing, body);
             reset();
-            await bots.reload();
           });
         }}
       >

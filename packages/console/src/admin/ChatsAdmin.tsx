@@ -100,11 +100,9 @@ export function ChatsAdmin({ api }: { api: Api }) {
           e.preventDefault();
           void save.run(async () => {
             const body = toBody(draft, editing !== null);
-            if (editing) await api.request('PUT', `/api/v1/chats/${editing}`, body);
-            else await api.request('POST', '/api/v1/chats', body);
+            await chats.save(editing, body);
             setEditing(null);
             setDraft(emptyDraft);
-            await chats.reload();
           });
         }}
       >

@@ -106,10 +106,8 @@ export function GroupsAdmin({ api }: { api: Api }) {
               const v = intOrUndefined(draft[k]);
               if (v !== undefined) body[k] = v;
             }
-            if (editing !== null) await api.request('PUT', `/api/v1/groups/${editing}`, body);
-            else await api.request('POST', '/api/v1/groups', body);
+            await groups.save(editing, body);
             reset();
-            await groups.reload();
           });
         }}
       >

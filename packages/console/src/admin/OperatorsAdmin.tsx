@@ -91,10 +91,8 @@ export function OperatorsAdmin({ api, me }: { api: Api; me: OperatorDto }) {
             const body: SaveOperatorBody = { email: draft.email.trim(), name: draft.name.trim(), role: draft.role, groupIds: draft.groupIds };
             // On edit an empty password keeps the current one (a new one signs the operator out everywhere).
             if (draft.password) body.password = draft.password;
-            if (editing) await api.request('PUT', `/api/v1/operators/${editing}`, body);
-            else await api.request('POST', '/api/v1/operators', body);
+            await ops.save(editing, body);
             reset();
-            await ops.reload();
           });
         }}
       >

@@ -8,6 +8,8 @@ export interface ListState<T> {
   items: T[] | null;
   error: ApiError | null;
   reload: () => Promise<void>;
+  /** Creates (`editing` null) or replaces (`editing` = id) one item, then reloads the list. */
+  save: (editing: string | number | null, body: unknown) => Promise<void>;
 }
 
 /** Loads `GET path` now and on `reload()`. */
@@ -25,5 +27,13 @@ export function useList<T>(api: Api, path: string): ListState<T> {
   useEffect(() => {
     void reload();
   }, [reload]);
-  return { items, error, reload };
+  const save = useCallback(
+    async (editing: string | number | null, body: unknown) => {
+      if (editing !== null && editing !== '') await api.request('PUT', `${path}/${editing}`, body);
+      else await api.request('POST', path, body);
+      await reload();
+    },
+    [api, path, reload],
+  );
+  return { items, error, reload, save };
 }
