@@ -94,6 +94,8 @@ export function banner(p: Parley, demo: DemoInfo): string {
     '',
     '  Parley is running',
     `  database        ${p.ctx.db.dialect}${p.ctx.config.database.kind === 'sqlite' ? ` (${p.ctx.config.database.file})` : ''}`,
+    `  demo page       ${base}/            (the chat widget, talking to the demo bot)`,
+    `  console         ${base}/console/    (sign in with an account below)`,
     `  API             ${base}/api/v1`,
     `  API docs        ${base}/docs`,
     `  health          ${base}/healthz`,
