@@ -238,8 +238,12 @@ describe('operator console in Chromium', { skip: browserSkip }, () => {
     });
 
     step('a long history pages back with `before`', async () => {
+      // Another chat is open while the lines arrive, so opening this one loads its history from scratch.
+      await page.click(row('mine', s1));
+      await page.waitForSelector(`.chat-pane[data-session-id="${s1}"]`);
       for (let i = 1; i <= 55; i++) await srv.api('POST', `/api/v1/sessions/${s2}/messages`, { body: `line ${i}` });
       await page.click(row('mine', s2));
+      await page.waitForSelector(`.chat-pane[data-session-id="${s2}"]`);
       await page.waitForSelector('.chat-pane .msg-body:text-is("line 55")');
       assert.equal(await page.locator('.chat-pane .msg-body:text-is("line 1")').count(), 0, 'only the newest page at first');
       await page.click('.chat-pane .load-older');
