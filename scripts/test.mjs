@@ -5,65 +5,13 @@
  * and port, and stopped afterwards. With CI=true a missing PostgreSQL is an error;
  * elsewhere the PostgreSQL cases are reported as skipped, with the reason.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { startPostgres } from './pg.mjs';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
-
-function findPgBin(name) {
-  const dirs = (process.env.PATH ?? '').split(':');
-  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) dirs.push(`/usr/lib/postgresql/${v}/bin`);
-  for (const d of dirs) {
-    const p = path.join(d, name);
-    if (d && fs.existsSync(p)) return p;
-  }
-  return null;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Starts a throwaway PostgreSQL cluster; returns {url, stop} or null when no binaries exist. */
-async function startPostgres() {
-  const initdb = findPgBin('initdb');
-  const pgCtl = findPgBin('pg_ctl');
-  if (!initdb || !pgCtl) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
-  const port = await freePort();
-  // PostgreSQL refuses to run as root: run it as the postgres system user then.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) execFileSync('chown', ['-R', 'postgres', dir]);
-  const run = (cmd, args) => {
-    const argv = asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args;
-    const res = spawnSync(asRoot ? 'runuser' : cmd, argv, { cwd: dir, encoding: 'utf8' });
-    if (res.status !== 0) throw new Error(`${cmd} failed: ${res.stderr || res.stdout}`);
-  };
-  run(initdb, ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  run(pgCtl, ['-D', path.join(dir, 'data'), '-l', path.join(dir, 'log'), '-w', '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c synchronous_commit=off`, 'start']);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => {
-      try {
-        run(pgCtl, ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
-      } catch { /* already gone */ }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function testFiles() {
   const out = [];

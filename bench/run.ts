@@ -1,0 +1,86 @@
+/**
+ * `npm run bench`: Parley against bare peers, side by side in one run.
+ *
+ *   npm run bench                     every benchmark, full size
+ *   npm run bench -- B1 B3            some of them
+ *   npm run bench -- --smoke          tiny versions (what CI runs: proves the suite works, measures nothing)
+ *   npm run bench -- --out file.json  where to write the results (default bench/results/<date>.json)
+ *
+ * The server side (Parley or a peer, and PostgreSQL) runs on core 0, load
+ * generators on core 1. See docs/performance.md for the method and the findings.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+// @ts-expect-error plain ESM helper shared with the test runner
+import { startPostgres } from '../scripts/pg.mjs';
+import { benchDir, pin, SERVER_CORE } from './lib/proc.js';
+import type { Bench, BenchResult, Options } from './lib/suite.js';
+import { b1, b2 } from './suites/fanout.js';
+import { b3 } from './suites/persist.js';
+import { b4, b5 } from './suites/e2e.js';
+import { b6, b7 } from './suites/connections.js';
+
+const all: Bench[] = [b1, b2, b3, b4, b5, b6, b7];
+
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const outIdx = argv.indexOf('--out');
+const out = outIdx >= 0 ? path.resolve(argv[outIdx + 1]!) : path.join(benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+const wanted = argv.filter((a, i) => /^B\d+$/i.test(a) && argv[i - 1] !== '--out').map((a) => a.toUpperCase());
+const selected = wanted.length ? all.filter((b) => wanted.includes(b.id)) : all;
+
+function machine() {
+  const cpus = os.cpus();
+  let kernel = os.release();
+  try {
+    kernel = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim();
+  } catch { /* keep os.release() */ }
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version, kernel, fileLimit: Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()),
+  };
+}
+
+const log = (line: string) => console.log(line);
+const pg = await startPostgres({ durable: true });
+if (pg) pin(pg.pid, SERVER_CORE);
+else log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
+const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: pg?.url ?? null, log };
+
+const results: BenchResult[] = [];
+const failures: string[] = [];
+const started = Date.now();
+try {
+  for (const bench of selected) {
+    log(`\n== ${bench.id}: ${bench.title}${smoke ? ' (smoke)' : ''}`);
+    const t0 = Date.now();
+    try {
+      const r = await bench.run(opts);
+      results.push(r);
+      for (const c of r.checks) log(`   ${c.met ? 'met   ' : 'MISSED'} ${c.what}: ${c.value} (target ${c.target})`);
+      for (const n of r.notes) log(`   note: ${n}`);
+    } catch (err) {
+      failures.push(`${bench.id}: ${err instanceof Error ? err.stack : String(err)}`);
+      log(`   FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    log(`   (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+} finally {
+  pg?.stop();
+}
+
+const report = { date: new Date().toISOString(), smoke, machine: machine(), seconds: Math.round((Date.now() - started) / 1000), results, failures };
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+
+const m = report.machine;
+console.log(`\n### Benchmarks${smoke ? ' (smoke run: sizes too small to mean anything)' : ''}\n`);
+console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel}, Node ${m.node}; server on core ${SERVER_CORE}, load on the other.\n`);
+console.log('| id | measure | Parley | target | met |');
+console.log('|---|---|---|---|---|');
+for (const r of results) for (const c of r.checks) console.log(`| ${r.id} | ${c.what} | ${c.value} | ${c.target} | ${c.met ? 'yes' : '**no**'} |`);
+for (const f of failures) console.log(`\nFAILED ${f}`);
+console.log(`\nresults: ${path.relative(process.cwd(), out)}`);
+process.exit(failures.length ? 1 : 0);

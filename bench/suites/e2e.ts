@@ -1,0 +1,110 @@
+/**
+ * B4: end-to-end capacity, closed loop over 50 sessions, against a reference
+ * pipeline (node:http + the same SQLite database + socket.io).
+ * B5: the latency SLO, open loop at 1,000 msg/s over 200 sessions with 2,000 idle
+ * widgets and 50 operators connected, on SQLite and on PostgreSQL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { E2eParams, E2eResult } from '../gen/e2e.js';
+import { generate } from '../lib/proc.js';
+import { alternate, fmt, ratioCheck, server, SATURATED, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { summarize, round } from '../lib/stats.js';
+import type { Seeded } from '../targets/parley.js';
+import type { ChildStats } from '../lib/child.js';
+
+type Trial = E2eResult & { server?: ChildStats };
+
+async function parleyRun(opts: Options, params: { operators: number; sessionLimit: number; sessions: number; idleWidgets: number; mode: E2eParams['mode'] }, pgUrl?: string): Promise<Trial> {
+  const { child, url } = await server('parley', 'targets/parley.ts', pgUrl ? { pgUrl } : {});
+  try {
+    const seeded = await child.call<Seeded>('seed', { operators: params.operators, sessionLimit: params.sessionLimit });
+    return await generate<E2eResult>('e2e', 'gen/e2e.ts', {
+      url, target: 'parley', chatId: seeded.chatId, idleChatId: seeded.idleChatId, operatorTokens: seeded.operators.map((o) => o.token),
+      sessions: params.sessions, idleWidgets: params.idleWidgets, mode: params.mode,
+    } satisfies E2eParams, child);
+  } finally {
+    await child.stop();
+  }
+}
+
+async function referenceRun(params: { sessions: number; mode: E2eParams['mode'] }): Promise<Trial> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-b4-'));
+  const { child, url } = await server('reference', 'peers/pipeline.ts', { database: path.join(dir, 'ref.sqlite') });
+  try {
+    return await generate<E2eResult>('e2e', 'gen/e2e.ts', { url, target: 'reference', operatorTokens: [], sessions: params.sessions, idleWidgets: 0, mode: params.mode } satisfies E2eParams, child);
+  } finally {
+    await child.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const row = (system: string, t: Trial) => ({
+  system, messagesPerSec: Math.round(t.messagesPerSec), p50: round(t.latency.p50), p95: round(t.latency.p95), p99: round(t.latency.p99), max: round(t.latency.max),
+  sent: t.sent, failed: t.failed, lost: t.lost, duplicated: t.duplicated, generatorCpu: round(t.generatorCpu),
+  serverCpu: t.server ? round(t.server.cpuUs / 1000 / t.server.wallMs) : null, serverEldP99Ms: t.server ? round(t.server.eld.p99) : null,
+  serverEldMaxMs: t.server ? round(t.server.eld.max) : null, rssMb: t.server ? Math.round(t.server.rss / 2 ** 20) : null, lateStarts: t.lateStarts,
+});
+
+function integrity(what: string, trials: Trial[]): Check {
+  const lost = trials.reduce((n, t) => n + t.lost, 0);
+  const dup = trials.reduce((n, t) => n + t.duplicated, 0);
+  const failed = trials.reduce((n, t) => n + t.failed, 0);
+  return { what: `${what}: lost / duplicated / failed requests`, target: '0 / 0 / 0', value: `${lost} / ${dup} / ${failed}`, met: lost + dup + failed === 0 };
+}
+
+export const b4: Bench = {
+  id: 'B4',
+  title: 'End-to-end capacity: REST POST → commit → operator publication and client emit',
+  async run(opts): Promise<BenchResult> {
+    const sessions = opts.smoke ? 5 : 50;
+    const mode: E2eParams['mode'] = opts.smoke ? { kind: 'closed', warmupMs: 300, durationMs: 1000 } : { kind: 'closed', warmupMs: 2000, durationMs: 10_000 };
+    const r = await alternate(opts.trials, () => parleyRun(opts, { operators: 1, sessionLimit: 1000, sessions, idleWidgets: 0, mode }), () => referenceRun({ sessions, mode }));
+    const notes: string[] = [];
+    const gen = Math.max(...[...r.parley, ...r.peer].map((t) => t.generatorCpu));
+    if (gen >= SATURATED) notes.push(`the load generator reached ${fmt(gen * 100)}% of its core.`);
+    const p99 = summarize(r.parley.map((t, i) => t.latency.p99 / r.peer[i]!.latency.p99));
+    return {
+      id: 'B4', title: this.title, notes,
+      checks: [
+        ratioCheck('Parley vs reference (messages/s)', r.parley.map((t, i) => t.messagesPerSec / r.peer[i]!.messagesPerSec), 0.7),
+        { what: 'p99 latency, Parley ÷ reference', target: '≤ 2×', value: `${round(p99.median)}× (${round(p99.min)}–${round(p99.max)})`, met: p99.median <= 2 },
+        integrity('Parley', r.parley),
+      ],
+      trials: [...r.parley.map((t) => row('parley', t)), ...r.peer.map((t) => row('reference', t))],
+    };
+  },
+};
+
+function sloChecks(label: string, t: Trial[], p99Target: number): Check[] {
+  const worst = (f: (x: Trial) => number) => Math.max(...t.map(f));
+  const checks: Check[] = [
+    { what: `${label}: p50`, target: '≤ 5 ms', value: `${round(worst((x) => x.latency.p50))} ms`, met: worst((x) => x.latency.p50) <= 5 },
+    { what: `${label}: p99`, target: `≤ ${p99Target} ms`, value: `${round(worst((x) => x.latency.p99))} ms`, met: worst((x) => x.latency.p99) <= p99Target },
+  ];
+  if (p99Target === 20) checks.push({ what: `${label}: max`, target: '≤ 100 ms', value: `${round(worst((x) => x.latency.max))} ms`, met: worst((x) => x.latency.max) <= 100 });
+  checks.push(integrity(label, t));
+  return checks;
+}
+
+export const b5: Bench = {
+  id: 'B5',
+  title: 'Latency SLO: open loop 1,000 msg/s, 200 sessions, 2,000 idle widgets, 50 operators',
+  async run(opts): Promise<BenchResult> {
+    const size = opts.smoke
+      ? { operators: 5, sessionLimit: 10, sessions: 20, idleWidgets: 20, mode: { kind: 'open', rate: 100, warmupMs: 300, durationMs: 1000 } as const }
+      : { operators: 50, sessionLimit: 10, sessions: 200, idleWidgets: 2000, mode: { kind: 'open', rate: 1000, warmupMs: 5000, durationMs: 60_000 } as const };
+    const sqlite = await parleyRun(opts, size);
+    const checks = sloChecks('SQLite', [sqlite], 20);
+    const trials = [row('parley sqlite', sqlite)];
+    const notes: string[] = [];
+    if (opts.pgUrl) {
+      const pg = await parleyRun(opts, size, opts.pgUrl);
+      checks.push(...sloChecks('PostgreSQL', [pg], 40));
+      trials.push(row('parley postgres', pg));
+    } else notes.push('PostgreSQL not available: only SQLite measured.');
+    for (const t of trials) if ((t.lateStarts ?? 0) > 0) notes.push(`${t.system}: the generator started ${t.lateStarts} sends more than 5 ms late (their latency includes the delay).`);
+    return { id: 'B5', title: this.title, checks, trials, notes };
+  },
+};
