@@ -20,9 +20,9 @@ import type { Bench, BenchResult, Options } from './lib/suite.js';
 import { b1, b2 } from './suites/fanout.js';
 import { b3 } from './suites/persist.js';
 import { b4, b5 } from './suites/e2e.js';
-import { b6, b7 } from './suites/connections.js';
+import { b6, b7, b8 } from './suites/connections.js';
 
-const all: Bench[] = [b1, b2, b3, b4, b5, b6, b7];
+const all: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8];
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');

@@ -48,47 +48,74 @@ export interface Push {
   offset?: number;
 }
 
-/** A minimal Centrifugo protocol v2 (JSON) client. */
+/**
+ * A minimal Centrifugo protocol v2 (JSON) client. It keeps the position (epoch,
+ * offset) of its server-side subscriptions, so `open()` after a drop asks for the
+ * missed publications, as the official client does.
+ */
 export class RawCentrifugo {
   private nextId = 2;
   private readonly calls = new Map<number, (reply: any) => void>();
-  onPush: (push: Push) => void = () => undefined;
+  private ws: WebSocket | null = null;
+  readonly positions = new Map<string, { epoch: string; offset: number }>();
+  onPush: (push: Push, recovered: boolean) => void = () => undefined;
   onClose: (code: number) => void = () => undefined;
   pushes = 0;
+  /** After each reconnect: whether every subscription was recovered. */
+  lastRecovered = true;
 
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const text = raw.toString();
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        const frame = JSON.parse(line);
-        if (frame.id) {
-          const cb = this.calls.get(frame.id);
-          this.calls.delete(frame.id);
-          cb?.(frame);
-        } else if (frame.push) {
-          this.pushes++;
-          const p = frame.push;
-          this.onPush({ channel: p.channel, data: p.pub?.data, offset: p.pub?.offset });
-        } else if (Object.keys(frame).length === 0) {
-          ws.send('{}');
-        }
-      }
-    });
-    ws.on('close', (code) => this.onClose(code));
+  private constructor(private readonly url: string, private readonly token: string, private readonly localAddress?: string) {}
+
+  static async connect(url: string, token: string, opts: { localAddress?: string } = {}): Promise<RawCentrifugo> {
+    const client = new RawCentrifugo(url, token, opts.localAddress);
+    await client.open();
+    return client;
   }
 
-  static connect(url: string, token: string, opts: { localAddress?: string } = {}): Promise<RawCentrifugo> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/centrifugo/connection/websocket`, { localAddress: opts.localAddress, perMessageDeflate: false });
-    const client = new RawCentrifugo(ws);
+  private frame(raw: string): void {
+    for (const line of raw.split('\n')) {
+      if (!line) continue;
+      const frame = JSON.parse(line);
+      if (frame.id) {
+        const cb = this.calls.get(frame.id);
+        this.calls.delete(frame.id);
+        cb?.(frame);
+      } else if (frame.push) {
+        this.pushes++;
+        const p = frame.push;
+        const pos = this.positions.get(p.channel);
+        if (pos && typeof p.pub?.offset === 'number') pos.offset = p.pub.offset;
+        this.onPush({ channel: p.channel, data: p.pub?.data, offset: p.pub?.offset }, false);
+      } else if (Object.keys(frame).length === 0) {
+        this.ws?.send('{}');
+      }
+    }
+  }
+
+  /** Connects (again), recovering missed publications of known subscriptions. */
+  open(): Promise<void> {
+    const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/centrifugo/connection/websocket`, { localAddress: this.localAddress, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('message', (raw) => this.frame(raw.toString()));
+    ws.on('close', (code) => {
+      if (this.ws === ws) this.onClose(code);
+    });
+    const subs: Record<string, unknown> = {};
+    for (const [channel, pos] of this.positions) subs[channel] = { recover: true, epoch: pos.epoch, offset: pos.offset };
     return new Promise((resolve, reject) => {
       ws.once('error', reject);
       ws.once('open', () => {
-        client.calls.set(1, (reply) => {
-          if (reply.error) reject(new Error(`connect refused: ${JSON.stringify(reply.error)}`));
-          else resolve(client);
+        this.calls.set(1, (reply) => {
+          if (reply.error) return reject(new Error(`connect refused: ${JSON.stringify(reply.error)}`));
+          this.lastRecovered = true;
+          for (const [channel, sub] of Object.entries<any>(reply.connect?.subs ?? {})) {
+            if (this.positions.has(channel) && !sub.recovered) this.lastRecovered = false;
+            for (const pub of sub.publications ?? []) this.onPush({ channel, data: pub.data, offset: pub.offset }, true);
+            this.positions.set(channel, { epoch: sub.epoch, offset: sub.offset });
+          }
+          resolve();
         });
-        ws.send(JSON.stringify({ id: 1, connect: { data: { application: 'notifications', settings: { token } }, name: 'bench' } }));
+        ws.send(JSON.stringify({ id: 1, connect: { data: { application: 'notifications', settings: { token: this.token } }, name: 'bench', ...(this.positions.size ? { subs } : {}) } }));
       });
     });
   }
@@ -98,12 +125,14 @@ export class RawCentrifugo {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.calls.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, rpc: { method, data } }));
+      this.ws?.send(JSON.stringify({ id, rpc: { method, data } }));
     });
   }
 
   close(): void {
-    this.ws.close();
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
   }
 }
 

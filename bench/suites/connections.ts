@@ -4,8 +4,11 @@
  * after connecting, divided by the number of connections.
  * B7: capacity, 15,000 widgets + 500 operators held for 5 minutes, from four
  * generator processes on their own 127.0.0.x source addresses.
+ * B8: a reconnect storm under traffic; every acknowledged message must arrive or be
+ * recovered exactly once.
  */
 import type { ConnectionsParams, ConnectionsResult } from '../gen/connections.js';
+import type { StormResult } from '../gen/storm.js';
 import type { ChildStats } from '../lib/child.js';
 import { generate } from '../lib/proc.js';
 import { alternate, server, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
@@ -103,6 +106,35 @@ export const b7: Bench = {
           { what: 'RSS while holding', target: '≤ 600 MB', value: `${Math.round(rssMb)} MB`, met: rssMb <= 600 },
         ],
         trials: results.map((r, i) => ({ generator: specs[i]!.localAddress, widgets: r.widgets, operators: r.operators, failed: r.failed, drops: r.drops, connectSeconds: round(r.connectSeconds, 1), errors: r.errors })),
+      };
+    } finally {
+      await child.stop();
+    }
+  },
+};
+
+export const b8: Bench = {
+  id: 'B8',
+  title: 'Reconnect storm: 5,000 widgets and 100 operators drop and come back under 200 msg/s',
+  async run(opts: Options): Promise<BenchResult> {
+    const size = opts.smoke
+      ? { widgets: 100, operators: 5, rate: 50, beforeMs: 500, windowMs: 2000, afterMs: 1000 }
+      : { widgets: 5000, operators: 100, rate: 200, beforeMs: 5000, windowMs: 10_000, afterMs: 10_000 };
+    const { child, url } = await server('parley', 'targets/parley.ts');
+    try {
+      const seeded = await child.call<Seeded>('seed', { operators: size.operators, sessionLimit: Math.ceil((size.widgets / size.operators) * 1.2) });
+      const r = await generate<StormResult>('storm', 'gen/storm.ts', {
+        url, chatId: seeded.chatId, operatorTokens: seeded.operators.map((o) => o.token), widgets: size.widgets,
+        rate: size.rate, beforeMs: size.beforeMs, windowMs: size.windowMs, afterMs: size.afterMs,
+      }, child);
+      return {
+        id: 'B8', title: this.title, notes: [],
+        checks: [
+          { what: 'everyone back after the drop', target: '≤ 30 s, 0 failures', value: `${round(r.allBackSeconds, 1)} s, ${r.reconnectFailures} failures`, met: r.allBackSeconds <= 30 && r.reconnectFailures === 0 },
+          { what: `${r.acked} acknowledged messages: missing / delivered twice`, target: '0 / 0', value: `${r.missing} / ${r.duplicated}`, met: r.missing === 0 && r.duplicated === 0 && r.acked > 0 },
+          { what: 'operators whose channel was not recovered', target: '0', value: String(r.unrecoveredOperators), met: r.unrecoveredOperators === 0 },
+        ],
+        trials: [{ ...r, failedRequests: r.failed }],
       };
     } finally {
       await child.stop();
