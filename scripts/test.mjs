@@ -20,6 +20,8 @@ function testFiles() {
     if (!fs.existsSync(dir)) continue;
     for (const f of fs.readdirSync(dir)) if (f.endsWith('.test.ts')) out.push(path.join('packages', pkg, 'test', f));
   }
+  // The benchmark suite's smoke run: proves every benchmark still works (it measures nothing).
+  for (const f of fs.readdirSync(path.join(root, 'bench', 'test'))) if (f.endsWith('.test.ts')) out.push(path.join('bench', 'test', f));
   return out.sort();
 }
 

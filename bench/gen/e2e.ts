@@ -36,6 +36,8 @@ export interface E2eResult {
   toClient: LatencySummary;
   generatorCpu: number;
   lateStarts: number;
+  /** Seconds into the run when the backlog passed 5 s of messages and sending stopped. */
+  overloadedAt: number | null;
 }
 
 export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
@@ -134,6 +136,7 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
   };
 
   let lateStarts = 0;
+  let overloadedAt: number | null = null;
   let count = 0;
   const c0 = { cpu: process.cpuUsage(), t: 0 };
   let seconds = 0;
@@ -182,6 +185,11 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
     const warm = Math.round((m.rate * m.warmupMs) / 1000);
     const t0 = performance.now() + 50;
     for (let i = 0; i < total; i++) {
+      // Bounded: with more than 5 s of messages outstanding the server is overloaded; stop there.
+      if (inflight.size > m.rate * 5) {
+        overloadedAt = (performance.now() - t0) / 1000;
+        break;
+      }
       const due = t0 + i * interval;
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
@@ -191,6 +199,7 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
         if (measuring) count++;
       }));
     }
+    if (!measuring) begin();
     cpu = process.cpuUsage(c0.cpu);
     end();
     await Promise.race([Promise.all(inflight), sleep(10_000)]);
@@ -203,6 +212,6 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
     sent, acked, failed, delivered: lat.length, lost, duplicated, seconds,
     messagesPerSec: count / seconds,
     latency: latencySummary(lat), toOperator: latencySummary(toOp), toClient: latencySummary(toClient),
-    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds, lateStarts,
+    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds, lateStarts, overloadedAt,
   };
 }

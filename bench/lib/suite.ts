@@ -16,6 +16,8 @@ export interface Check {
   target: string;
   value: string;
   met: boolean;
+  /** A correctness check (nothing lost, duplicated or refused), as opposed to a speed target. */
+  integrity?: boolean;
 }
 
 export interface BenchResult {

@@ -101,7 +101,7 @@ export const b7: Bench = {
       return {
         id: 'B7', title: this.title, notes: [`server counted ${counts.widgets} Engine.IO clients and ${counts.operators} operators online at the end.`],
         checks: [
-          { what: `${widgets} widgets + ${operators} operators: failed connects / drops`, target: '0 / 0', value: `${failed} / ${drops}`, met: failed === 0 && drops === 0 && widgets === 3 * size.widgetsPerGen && operators === size.operators },
+          { what: `${widgets} widgets + ${operators} operators: failed connects / drops`, target: '0 / 0', value: `${failed} / ${drops}`, met: failed === 0 && drops === 0 && widgets === 3 * size.widgetsPerGen && operators === size.operators, integrity: true },
           { what: `idle CPU over ${round(held.wallMs / 1000, 0)} s`, target: '≤ 0.25 core', value: `${round(cpu, 3)} core`, met: cpu <= 0.25 },
           { what: 'RSS while holding', target: '≤ 600 MB', value: `${Math.round(rssMb)} MB`, met: rssMb <= 600 },
         ],
@@ -130,9 +130,9 @@ export const b8: Bench = {
       return {
         id: 'B8', title: this.title, notes: [],
         checks: [
-          { what: 'everyone back after the drop', target: '≤ 30 s, 0 failures', value: `${round(r.allBackSeconds, 1)} s, ${r.reconnectFailures} failures`, met: r.allBackSeconds <= 30 && r.reconnectFailures === 0 },
-          { what: `${r.acked} acknowledged messages: missing / delivered twice`, target: '0 / 0', value: `${r.missing} / ${r.duplicated}`, met: r.missing === 0 && r.duplicated === 0 && r.acked > 0 },
-          { what: 'operators whose channel was not recovered', target: '0', value: String(r.unrecoveredOperators), met: r.unrecoveredOperators === 0 },
+          { what: 'everyone back after the drop', target: '≤ 30 s, 0 failures', value: `${round(r.allBackSeconds, 1)} s, ${r.reconnectFailures} failures`, met: r.allBackSeconds <= 30 && r.reconnectFailures === 0, integrity: true },
+          { what: `${r.acked} acknowledged messages: missing / delivered twice`, target: '0 / 0', value: `${r.missing} / ${r.duplicated}`, met: r.missing === 0 && r.duplicated === 0 && r.acked > 0, integrity: true },
+          { what: 'operators whose channel was not recovered', target: '0', value: String(r.unrecoveredOperators), met: r.unrecoveredOperators === 0, integrity: true },
         ],
         trials: [{ ...r, failedRequests: r.failed }],
       };

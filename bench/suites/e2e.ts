@@ -44,14 +44,14 @@ const row = (system: string, t: Trial) => ({
   system, messagesPerSec: Math.round(t.messagesPerSec), p50: round(t.latency.p50), p95: round(t.latency.p95), p99: round(t.latency.p99), max: round(t.latency.max),
   sent: t.sent, failed: t.failed, lost: t.lost, duplicated: t.duplicated, generatorCpu: round(t.generatorCpu),
   serverCpu: t.server ? round(t.server.cpuUs / 1000 / t.server.wallMs) : null, serverEldP99Ms: t.server ? round(t.server.eld.p99) : null,
-  serverEldMaxMs: t.server ? round(t.server.eld.max) : null, rssMb: t.server ? Math.round(t.server.rss / 2 ** 20) : null, lateStarts: t.lateStarts,
+  serverEldMaxMs: t.server ? round(t.server.eld.max) : null, rssMb: t.server ? Math.round(t.server.rss / 2 ** 20) : null, lateStarts: t.lateStarts, overloadedAt: t.overloadedAt,
 });
 
 function integrity(what: string, trials: Trial[]): Check {
   const lost = trials.reduce((n, t) => n + t.lost, 0);
   const dup = trials.reduce((n, t) => n + t.duplicated, 0);
   const failed = trials.reduce((n, t) => n + t.failed, 0);
-  return { what: `${what}: lost / duplicated / failed requests`, target: '0 / 0 / 0', value: `${lost} / ${dup} / ${failed}`, met: lost + dup + failed === 0 };
+  return { what: `${what}: lost / duplicated / failed requests`, target: '0 / 0 / 0', value: `${lost} / ${dup} / ${failed}`, met: lost + dup + failed === 0, integrity: true };
 }
 
 export const b4: Bench = {
@@ -79,7 +79,9 @@ export const b4: Bench = {
 
 function sloChecks(label: string, t: Trial[], p99Target: number): Check[] {
   const worst = (f: (x: Trial) => number) => Math.max(...t.map(f));
+  const overloaded = t.find((x) => x.overloadedAt !== null);
   const checks: Check[] = [
+    { what: `${label}: keeps up with the offered rate`, target: 'whole run', value: overloaded ? `backlog over 5 s after ${round(overloaded.overloadedAt!, 1)} s` : 'yes', met: !overloaded },
     { what: `${label}: p50`, target: '≤ 5 ms', value: `${round(worst((x) => x.latency.p50))} ms`, met: worst((x) => x.latency.p50) <= 5 },
     { what: `${label}: p99`, target: `≤ ${p99Target} ms`, value: `${round(worst((x) => x.latency.p99))} ms`, met: worst((x) => x.latency.p99) <= p99Target },
   ];

@@ -79,7 +79,7 @@ function compare(what: string, parley: Trial[], peer: Trial[], min: number, note
 
 function lossCheck(what: string, trials: Trial[]): Check {
   const lost = trials.reduce((n, t) => n + t.lost, 0);
-  return { what: `${what}: deliveries lost`, target: '0', value: String(lost), met: lost === 0 };
+  return { what: `${what}: deliveries lost`, target: '0', value: String(lost), met: lost === 0, integrity: true };
 }
 
 const row = (system: string, t: Trial) => ({

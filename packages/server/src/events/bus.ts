@@ -20,15 +20,23 @@ export interface StoredEvent {
   readonly event: DomainEvent;
 }
 
+/** Delivered outbox rows are forgotten in batches of this many, or after this delay. */
+const FORGET_BATCH = 256;
+const FORGET_DELAY_MS = 100;
+
 export class EventBus {
   private readonly subscribers: Subscriber[] = [];
   private readonly queue: StoredEvent[] = [];
   private running: Promise<void> | null = null;
   private readonly delivered: number[] = [];
+  private forgetTimer: NodeJS.Timeout | null = null;
+  private forgetting: Promise<void> = Promise.resolve();
 
   /**
    * @param onDelivered called with outbox ids whose handlers have all run, so the
-   *   outbox can forget them (batched, after the queue drains).
+   *   outbox can forget them. Batched: one delete per FORGET_BATCH events or per
+   *   FORGET_DELAY_MS, instead of one write transaction per message. A crash in
+   *   between only means those events are delivered again at start-up.
    */
   constructor(
     private readonly log: Logger,
@@ -53,9 +61,10 @@ export class EventBus {
     this.deliver([{ outboxId: null, event }]);
   }
 
-  /** Resolves when every queued event has been delivered; used by tests and shutdown. */
+  /** Resolves when every queued event has been delivered and forgotten; used by tests and shutdown. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+    await this.forget();
   }
 
   isIdle(): boolean {
@@ -65,12 +74,23 @@ export class EventBus {
   private async pump(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       await this.dispatch(next.event);
-      if (next.outboxId !== null) this.delivered.push(next.outboxId);
-      if (this.queue.length === 0 && this.delivered.length > 0) {
-        const ids = this.delivered.splice(0);
-        await this.onDelivered(ids).catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'));
+      if (next.outboxId !== null) {
+        this.delivered.push(next.outboxId);
+        if (this.delivered.length >= FORGET_BATCH) void this.forget();
+        else this.forgetTimer ??= setTimeout(() => void this.forget(), FORGET_DELAY_MS).unref();
       }
     }
+  }
+
+  /** Forgets the delivered outbox rows now; deletes run one after another. */
+  private forget(): Promise<void> {
+    if (this.forgetTimer) clearTimeout(this.forgetTimer);
+    this.forgetTimer = null;
+    const ids = this.delivered.splice(0);
+    if (ids.length > 0) {
+      this.forgetting = this.forgetting.then(() => this.onDelivered(ids)).catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'));
+    }
+    return this.forgetting;
   }
 
   private async dispatch(event: DomainEvent): Promise<void> {
