@@ -27,7 +27,8 @@ export interface ChildStats {
 }
 
 const modulePath = process.argv[2]!;
-const params = JSON.parse(process.env.BENCH_PARAMS ?? '{}') as Record<string, unknown>;
+/** Parameters arrive with the `start` or `run` request (thousands of tokens do not fit in the environment). */
+let params: Record<string, unknown> = {};
 const eld = monitorEventLoopDelay({ resolution: 1 });
 eld.enable();
 let cpuMark = process.cpuUsage();
@@ -78,8 +79,9 @@ process.on('message', (m: { sampled?: number }) => {
 });
 export type GenContext = typeof ctx;
 
-process.on('message', (msg: { id: number; op: string; sampled?: number; name?: string; args?: unknown; reset?: boolean }) => {
+process.on('message', (msg: { id: number; op: string; sampled?: number; params?: Record<string, unknown>; name?: string; args?: unknown; reset?: boolean }) => {
   if (msg.sampled !== undefined) return;
+  if (msg.params) params = msg.params;
   const reply = (value: unknown) => process.send?.({ id: msg.id, ok: true, value });
   const fail = (err: unknown) => process.send?.({ id: msg.id, ok: false, error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
   void (async () => {

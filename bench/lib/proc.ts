@@ -27,7 +27,7 @@ export class Child {
   /** Called when a generator asks for a garbage-collected sample of the server. */
   onSample: (name: string) => Promise<void> = async () => undefined;
 
-  private constructor(readonly proc: ChildProcess, readonly name: string) {
+  private constructor(readonly proc: ChildProcess, readonly name: string, private readonly params: Record<string, unknown>) {
     proc.on('message', (m: { id?: number; ok?: boolean; value?: unknown; error?: string; log?: string; mark?: string; sample?: string; sampleId?: number }) => {
       if (m.mark) this.onMark(m.mark);
       if (m.sample) void this.onSample(m.sample).finally(() => proc.send({ sampled: m.sampleId }));
@@ -55,11 +55,11 @@ export class Child {
     if (process.env.BENCH_PROFILE && core === SERVER_CORE) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`);
     const proc = fork(childEntry, [path.resolve(benchDir, module)], {
       execArgv,
-      env: { ...process.env, BENCH_PARAMS: JSON.stringify(params), NODE_ENV: 'production' },
+      env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     pin(proc.pid!, core);
-    const child = new Child(proc, name);
+    const child = new Child(proc, name, params);
     await new Promise<void>((resolve, reject) => {
       const onMsg = (m: { ready?: boolean }) => {
         if (m.ready) {
@@ -82,10 +82,10 @@ export class Child {
   }
 
   start(): Promise<{ url: string; info: Record<string, any> }> {
-    return this.request({ op: 'start' });
+    return this.request({ op: 'start', params: this.params });
   }
   run<T>(): Promise<T> {
-    return this.request<T>({ op: 'run' });
+    return this.request<T>({ op: 'run', params: this.params });
   }
   call<T = any>(name: string, args?: unknown): Promise<T> {
     return this.request<T>({ op: 'call', name, args });
