@@ -162,11 +162,9 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
   if (p.mode.kind === 'closed') {
     const m = p.mode;
     let running = true;
-    let next = 0;
     const loops = ids.map(async (_, k) => {
       for (let round = 0; running; round++) {
         const i = k + ids.length * round;
-        next = Math.max(next, i);
         await send(i, performance.now());
         if (measuring) count++;
       }
