@@ -104,6 +104,35 @@ forEachEngine('errors', (engine) => {
     assert.deepEqual(bodies, ['once', 'burst']);
   });
 
+  test('a burst shares commits, yet each request gets its own answer: one closed session fails alone', async () => {
+    const open = await Promise.all(Array.from({ length: 4 }, async () => (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id as string));
+    const closed = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id as string;
+    await srv.api('DELETE', `/api/v1/sessions/${closed}`);
+    await srv.parley.settle();
+    const requests = Array.from({ length: 40 }, (_, i) => {
+      const s = i % 10 === 7 ? closed : open[i % open.length]!;
+      return { s, body: `burst ${i}`, res: srv.api('POST', `/api/v1/sessions/${s}/messages`, { body: `burst ${i}` }) };
+    });
+    for (const r of requests) {
+      const res = await r.res;
+      if (r.s === closed) expectError(res, 409, 'SESSION_CLOSED');
+      else assert.equal(res.status, 201, `${r.body}: ${JSON.stringify(res.body)}`);
+    }
+    await srv.parley.settle();
+    for (const s of open) {
+      const history = (await srv.api('GET', `/api/v1/sessions/${s}/messages?limit=200`)).body.items as { body: string; authorType: string }[];
+      const sent = requests.filter((r) => r.s === s).map((r) => r.body);
+      assert.deepEqual(history.filter((m) => m.body.startsWith('burst ')).map((m) => m.body).sort(), [...sent].sort(), 'every acknowledged message stored once');
+    }
+    const closedHistory = (await srv.api('GET', `/api/v1/sessions/${closed}/messages?limit=200`)).body.items as { body: string }[];
+    assert.equal(closedHistory.filter((m) => m.body.startsWith('burst ')).length, 0, 'nothing stored in the closed session');
+    const created = srv.events.filter((e) => e.type === 'message.created' && 'message' in e && e.message.body.startsWith('burst '));
+    assert.equal(created.length, requests.filter((r) => r.s !== closed).length, 'one message.created per stored message');
+    const seqs = new Map<string, number[]>();
+    for (const e of created) if (e.type === 'message.created') seqs.set(e.sessionId, [...(seqs.get(e.sessionId) ?? []), e.seq]);
+    for (const list of seqs.values()) assert.deepEqual(list, [...list].sort((a, b) => a - b), 'events in commit order, sequence numbers increasing');
+  });
+
   test('admin API needs the admin token', async () => {
     expectError(await srv.api('GET', '/api/v1/bots'), 401, 'UNAUTHORIZED');
     expectError(await srv.api('GET', '/api/v1/chats', undefined, { authorization: 'Bearer wrong' }), 401, 'UNAUTHORIZED');

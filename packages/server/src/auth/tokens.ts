@@ -30,7 +30,13 @@ export function loadSigningKey(config: Config): Uint8Array {
   return new TextEncoder().encode(fs.readFileSync(file, 'utf8').trim());
 }
 
+/** Verified tokens remembered, so a busy operator's requests skip the signature check. */
+const VERIFIED_CACHE = 10_000;
+
 export class TokenService {
+  /** token → claims, for tokens whose signature checked out; entries leave at expiry. Revocation is checked per request by the caller. */
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(private readonly key: Uint8Array) {}
 
   async issue(claims: Omit<TokenClaims, 'expiresAt'>, ttlSeconds: number): Promise<string> {
@@ -45,6 +51,16 @@ export class TokenService {
 
   /** Verifies signature and expiry; throws TOKEN_EXPIRED or UNAUTHORIZED. */
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known;
+    if (known) this.verified.delete(token);
+    const claims = await this.check(token);
+    if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async check(token: string): Promise<TokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       const operatorId = Number(payload.sub);

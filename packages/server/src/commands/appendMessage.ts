@@ -54,7 +54,7 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
   tx.record({
     type: 'message.created', companyId: session.company_id, chatId: allocated.chat_id, sessionId: session.id, seq,
-    botStatus: allocated.bot_status, message,
+    botStatus: allocated.bot_status, groupId: allocated.group_id, message,
   });
   return row;
 }

@@ -9,9 +9,10 @@ import { AppError } from '../domain/errors.js';
 import { formatTimestamp } from '../domain/time.js';
 import { isUniqueViolation } from '../persistence/errors.js';
 import type { MessageRow, SessionRow } from '../persistence/schema.js';
-import { findClient, findFiles } from '../persistence/repos/directory.js';
+import { findFiles } from '../persistence/repos/directory.js';
 import { findIdempotencyKey, findMessage, insertIdempotencyKey, markRead } from '../persistence/repos/messages.js';
-import { findSession } from '../persistence/repos/sessions.js';
+import { findSession, findSessionWithClientName } from '../persistence/repos/sessions.js';
+import type { Executor } from '../persistence/tx.js';
 import { appendMessage } from './appendMessage.js';
 import { closeOpenSession } from './lifecycle.js';
 
@@ -29,62 +30,65 @@ export interface PostClientMessageResult {
   replayed: boolean;
 }
 
-/** Stores a client message. The same Idempotency-Key always yields the same message. */
+/**
+ * Stores a client message. The same Idempotency-Key always yields the same message.
+ * The checks read inside the writing transaction: one transaction per message, and
+ * on SQLite no separate read transaction per lookup.
+ */
 export async function postClientMessage(
   ctx: AppContext,
   sessionId: string,
   body: PostMessageBody,
   idempotencyKey: string | undefined,
 ): Promise<PostClientMessageResult> {
-  const session = await requireSession(ctx, sessionId);
   const attachmentIds = body.attachments ?? [];
   if (body.body.trim() === '' && attachmentIds.length === 0) {
     throw new AppError(ErrorCode.VALIDATION_FAILED, 'body: must not be empty', [{ path: '/body', message: 'must not be empty' }]);
   }
-  const hash = createHash('sha256').update(JSON.stringify([body.body, attachmentIds, body.replyToMessageId ?? null])).digest('hex');
-  const replay = async (): Promise<PostClientMessageResult | undefined> => {
+  const hash = idempotencyKey === undefined ? '' : createHash('sha256').update(JSON.stringify([body.body, attachmentIds, body.replyToMessageId ?? null])).digest('hex');
+  const replay = async (db: Executor): Promise<PostClientMessageResult | undefined> => {
     if (idempotencyKey === undefined) return undefined;
-    const key = await findIdempotencyKey(ctx.db.kysely, sessionId, idempotencyKey);
+    const key = await findIdempotencyKey(db, sessionId, idempotencyKey);
     if (!key) return undefined;
     if (key.request_hash !== hash) {
       throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different body');
     }
-    const m = await findMessage(ctx.db.kysely, key.message_id);
+    const m = await findMessage(db, key.message_id);
     if (!m) return undefined;
     return { id: m.id, createdAt: formatTimestamp(m.created_at), replayed: true };
   };
-  const earlier = await replay();
-  if (earlier) return earlier;
-  if (session.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${sessionId} is closed`);
-  if (body.replyToMessageId) {
-    const target = await findMessage(ctx.db.kysely, body.replyToMessageId);
-    if (!target || target.session_id !== sessionId) {
-      throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, `replyToMessageId: message ${body.replyToMessageId} not found in this session`, [
-        { path: '/replyToMessageId', message: 'unknown message id' },
-      ]);
-    }
-  }
-  const files = await findFiles(ctx.db.kysely, session.company_id, attachmentIds);
-  if (files.length !== new Set(attachmentIds).size) {
-    throw new AppError(ErrorCode.FILE_NOT_FOUND, 'attachments: unknown file id', [{ path: '/attachments', message: 'unknown file id' }]);
-  }
-  const client = await findClient(ctx.db.kysely, session.client_id);
   try {
-    const row = await ctx.uow.run(async (tx) => {
+    return await ctx.uow.batch(sessionId, async (tx) => {
+      const session = await findSessionWithClientName(tx.db, sessionId);
+      if (!session) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${sessionId} not found`);
+      const earlier = await replay(tx.db);
+      if (earlier) return earlier;
+      if (session.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${sessionId} is closed`);
+      if (body.replyToMessageId) {
+        const target = await findMessage(tx.db, body.replyToMessageId);
+        if (!target || target.session_id !== sessionId) {
+          throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, `replyToMessageId: message ${body.replyToMessageId} not found in this session`, [
+            { path: '/replyToMessageId', message: 'unknown message id' },
+          ]);
+        }
+      }
+      const files = await findFiles(tx.db, session.company_id, attachmentIds);
+      if (files.length !== new Set(attachmentIds).size) {
+        throw new AppError(ErrorCode.FILE_NOT_FOUND, 'attachments: unknown file id', [{ path: '/attachments', message: 'unknown file id' }]);
+      }
       const m = await appendMessage(ctx, tx, session, {
-        authorType: 'CLIENT', authorId: session.client_id, authorName: client?.name ?? 'Client',
+        authorType: 'CLIENT', authorId: session.client_id, authorName: session.client_name ?? 'Client',
         body: body.body, attachmentIds, replyToMessageId: body.replyToMessageId ?? null,
       });
       if (idempotencyKey !== undefined) {
         await insertIdempotencyKey(tx.db, { session_id: sessionId, key: idempotencyKey, request_hash: hash, message_id: m.id, created_at: m.created_at });
       }
-      return m;
+      return { id: m.id, createdAt: formatTimestamp(m.created_at), replayed: false };
     });
-    return { id: row.id, createdAt: formatTimestamp(row.created_at), replayed: false };
   } catch (err) {
     // A concurrent request with the same key won the insert: answer with its message.
     if (isUniqueViolation(err)) {
-      const winner = await replay();
+      const winner = await replay(ctx.db.kysely);
       if (winner) return winner;
     }
     throw err;

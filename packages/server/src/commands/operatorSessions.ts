@@ -47,7 +47,7 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
     const target = await findMessage(ctx.db.kysely, body.replyToMessageId);
     if (!target || target.session_id !== s.id) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, 'replyToMessageId: not in this session');
   }
-  const row = await ctx.uow.run((tx) =>
+  const row = await ctx.uow.batch(s.id, (tx) =>
     appendMessage(ctx, tx, s, {
       authorType: 'OPERATOR', authorId: String(actor.operatorId), authorName: actor.operator.name, body: body.body,
       attachmentIds, replyToMessageId: body.replyToMessageId ?? null,

@@ -11,7 +11,12 @@ export type AssignReason = 'ROUTED' | 'TAKEN' | 'TRANSFERRED' | 'REROUTED';
 export type DomainEvent =
   | { type: 'session.started'; companyId: number; chatId: string; sessionId: string; botStatus: BotStatus }
   /** `botStatus`: who handled the session when the message was stored. */
-  | { type: 'message.created'; companyId: number; chatId: string; sessionId: string; seq: number; botStatus: BotStatus; message: MessageDto }
+  | {
+      type: 'message.created'; companyId: number; chatId: string; sessionId: string; seq: number; botStatus: BotStatus;
+      /** The session's group at commit (absent in events stored by older versions). */
+      groupId?: number | null;
+      message: MessageDto;
+    }
   | { type: 'message.edited'; companyId: number; sessionId: string; message: HistoryMessageDto }
   | { type: 'message.read'; companyId: number; sessionId: string; messageId: string; reader: AuthorType; readAt: number }
   | { type: 'session.handedOff'; companyId: number; chatId: string; sessionId: string }

@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
+import * as m003 from './migrations/003_write_path.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -25,6 +26,7 @@ export interface Db {
 const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Promise<void> }> = {
   '001_initial': m001,
   '002_operators': m002,
+  '003_write_path': m003,
 };
 
 /**

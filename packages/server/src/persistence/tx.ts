@@ -8,6 +8,7 @@ import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
+import { prepared } from './prepared.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -19,23 +20,94 @@ export interface Tx {
 
 export interface UnitOfWork {
   run<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
+  /**
+   * Group commit: like `run`, but units queued while a transaction is in flight
+   * share the next one (one commit, one WAL flush for all of them). Each unit is
+   * answered only after that commit. `key` keeps units that touch the same rows
+   * (a session) in one lane, so concurrent lanes never wait on each other's locks.
+   * A unit must be independent of the others and may run twice: when one unit of a
+   * shared transaction throws, nothing of it is kept and every unit runs again on
+   * its own, so only the failing one fails.
+   */
+  batch<R>(key: string, fn: (tx: Tx) => Promise<R>): Promise<R>;
 }
 
+interface Unit {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** At most this many units share a transaction. */
+const MAX_BATCH = 64;
+
 export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): UnitOfWork {
-  return {
-    async run<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
-      let stored: StoredEvent[] = [];
-      const result = await db.kysely.transaction().execute(async (trx) => {
+  const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
+    let stored: StoredEvent[] = [];
+    const result = await db.kysely.transaction().execute(async (trx) => {
+      const recorded: DomainEvent[] = [];
+      const value = await fn({ db: trx, record: (e) => recorded.push(e) });
+      stored = await writeOutbox(trx, recorded, now());
+      return value;
+    });
+    bus.deliver(stored);
+    return result;
+  };
+
+  const runTogether = async (units: Unit[]): Promise<void> => {
+    const results: unknown[] = [];
+    let stored: StoredEvent[] = [];
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
         const recorded: DomainEvent[] = [];
-        const value = await fn({ db: trx, record: (e) => recorded.push(e) });
+        for (const u of units) results.push(await u.fn({ db: trx, record: (e) => recorded.push(e) }));
         stored = await writeOutbox(trx, recorded, now());
-        return value;
       });
-      bus.deliver(stored);
-      return result;
+    } catch {
+      // Nothing was committed: each unit on its own, so only the failing one fails.
+      for (const u of units) await run(u.fn).then(u.resolve, u.reject);
+      return;
+    }
+    bus.deliver(stored);
+    units.forEach((u, i) => u.resolve(results[i]));
+  };
+
+  // SQLite has one connection: one lane. PostgreSQL: a few, so a flush overlaps the next batch's work.
+  const lanes = Array.from({ length: db.dialect === 'sqlite' ? 1 : 4 }, () => ({ queue: [] as Unit[], busy: false }));
+  const drain = async (lane: (typeof lanes)[number]): Promise<void> => {
+    lane.busy = true;
+    try {
+      while (lane.queue.length > 0) {
+        const units = lane.queue.splice(0, MAX_BATCH);
+        if (units.length === 1) await run(units[0]!.fn).then(units[0]!.resolve, units[0]!.reject);
+        else await runTogether(units);
+      }
+    } finally {
+      lane.busy = false;
+    }
+  };
+
+  return {
+    run,
+    batch<R>(key: string, fn: (tx: Tx) => Promise<R>): Promise<R> {
+      const lane = lanes[laneOf(key, lanes.length)]!;
+      return new Promise<R>((resolve, reject) => {
+        lane.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        if (!lane.busy) void drain(lane);
+      });
     },
   };
 }
+
+function laneOf(key: string, n: number): number {
+  if (n === 1) return 0;
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(h) % n;
+}
+
+const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
+  db.insertInto('outbox').values({ type, payload, created_at: at }).returning('id'));
 
 async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at: number): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
@@ -44,12 +116,8 @@ async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at
       out.push({ outboxId: null, event });
       continue;
     }
-    const row = await trx
-      .insertInto('outbox')
-      .values({ type: event.type, payload: JSON.stringify(event), created_at: at })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    out.push({ outboxId: row.id, event });
+    const row = await insertOutbox.first(trx, event.type, JSON.stringify(event), at);
+    out.push({ outboxId: row!.id, event });
   }
   return out;
 }

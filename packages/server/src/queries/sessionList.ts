@@ -6,6 +6,7 @@ import type { OperatorActor } from '../auth/actor.js';
 import { AppError } from '../domain/errors.js';
 import type { Database, SessionRow } from '../persistence/schema.js';
 import { findSession } from '../persistence/repos/sessions.js';
+import { prepared } from '../persistence/prepared.js';
 import { presentSessions } from './sessions.js';
 
 export interface SessionListQuery {
@@ -90,17 +91,15 @@ export async function listSessions(ctx: AppContext, actor: OperatorActor, q: Ses
   return { count: Number(countRow.n), items: await presentSessions(ctx, rows) };
 }
 
+const visibleToOperator = prepared((db, id: string, operatorId: number) =>
+  db.selectFrom('sessions').select('id').where('id', '=', id).where((eb) => eb.or([isParticipant(eb, operatorId), inMyGroups(eb, operatorId)])));
+
 /** A session the actor may see, or SESSION_NOT_FOUND (other companies' sessions do not exist for them). */
 export async function requireVisibleSession(ctx: AppContext, actor: OperatorActor, id: string): Promise<SessionRow> {
   const s = await findSession(ctx.db.kysely, id);
   if (!s || s.company_id !== actor.companyId) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${id} not found`);
   if (actor.role === 'ADMIN') return s;
-  const visible = await ctx.db.kysely
-    .selectFrom('sessions')
-    .select('id')
-    .where('id', '=', id)
-    .where((eb) => eb.or([isParticipant(eb, actor.operatorId), inMyGroups(eb, actor.operatorId)]))
-    .executeTakeFirst();
+  const visible = await visibleToOperator.first(ctx.db.kysely, id, actor.operatorId);
   if (!visible) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${id} not found`);
   return s;
 }

@@ -1,6 +1,7 @@
 /** SQL for the slowly changing entities: companies, chats, bots, clients, files. */
 import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../tx.js';
+import { prepared } from '../prepared.js';
 import type { BotRow, BotsTable, ChatRow, ChatsTable, ClientRow, ClientsTable, FileRow } from '../schema.js';
 
 export async function insertCompany(db: Executor, name: string, now: number): Promise<number> {
@@ -53,8 +54,10 @@ export async function chatsUsingBot(db: Executor, botId: string): Promise<number
   return Number(row.n);
 }
 
-export async function findClient(db: Executor, id: string): Promise<ClientRow | undefined> {
-  return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+const clientById = prepared((db, id: string) => db.selectFrom('clients').selectAll().where('id', '=', id));
+
+export function findClient(db: Executor, id: string): Promise<ClientRow | undefined> {
+  return clientById.first(db, id);
 }
 
 export async function findClientByExternalId(db: Executor, companyId: number, externalId: string): Promise<ClientRow | undefined> {

@@ -1,13 +1,20 @@
 /** SQL for messages and idempotency keys. */
 import type { Executor } from '../tx.js';
-import type { MessageRow, NewMessage } from '../schema.js';
+import { prepared, preparedInsert } from '../prepared.js';
+import type { MessageRow } from '../schema.js';
 
-export async function insertMessage(db: Executor, row: NewMessage): Promise<void> {
-  await db.insertInto('messages').values(row).execute();
+const insertRow = preparedInsert('messages', [
+  'id', 'session_id', 'seq', 'author_type', 'author_id', 'author_name', 'type', 'body', 'answers', 'actions', 'attachments',
+  'reply_to_message_id', 'created_at', 'updated_at', 'read_at',
+]);
+const messageById = prepared((db, id: string) => db.selectFrom('messages').selectAll().where('id', '=', id));
+
+export async function insertMessage(db: Executor, row: MessageRow): Promise<void> {
+  await insertRow.run(db, row);
 }
 
-export async function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+export function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
+  return messageById.first(db, id);
 }
 
 /** Messages of a session after (or before) a sequence number, in order. */

@@ -1,6 +1,7 @@
 /** SQL for operators and groups. */
 import type { Insertable } from 'kysely';
 import type { Executor } from '../tx.js';
+import { prepared } from '../prepared.js';
 import type { GroupRow, OperatorGroupsTable, OperatorRow, OperatorsTable } from '../schema.js';
 
 export async function insertOperator(db: Executor, row: Insertable<OperatorsTable>): Promise<number> {
@@ -8,8 +9,10 @@ export async function insertOperator(db: Executor, row: Insertable<OperatorsTabl
   return r.id;
 }
 
-export async function findOperator(db: Executor, id: number): Promise<OperatorRow | undefined> {
-  return db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
+const operatorById = prepared((db, id: number) => db.selectFrom('operators').selectAll().where('id', '=', id));
+
+export function findOperator(db: Executor, id: number): Promise<OperatorRow | undefined> {
+  return operatorById.first(db, id);
 }
 
 export async function findOperatorByEmail(db: Executor, email: string): Promise<OperatorRow | undefined> {

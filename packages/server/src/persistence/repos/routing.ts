@@ -1,8 +1,9 @@
 /** SQL for routing: candidates with their load, queue order, operator locks, audiences. */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Executor } from '../tx.js';
+import { prepared } from '../prepared.js';
 import type { Dialect } from '../db.js';
-import type { SessionRow } from '../schema.js';
+import type { Database, SessionRow } from '../schema.js';
 
 export interface Candidate {
   operatorId: number;
@@ -118,8 +119,10 @@ export async function chatOperatorIds(db: Executor, chatId: string): Promise<num
 }
 
 /** Primary and co-operators of a session. */
+const operatorsOfSession = prepared((db, sessionId: string) => db.selectFrom('session_operators').select('operator_id').where('session_id', '=', sessionId));
+
 export async function sessionOperatorIds(db: Executor, sessionId: string): Promise<number[]> {
-  const rows = await db.selectFrom('session_operators').select('operator_id').where('session_id', '=', sessionId).execute();
+  const rows = await operatorsOfSession.all(db, sessionId);
   return rows.map((r) => r.operator_id);
 }
 
@@ -139,6 +142,23 @@ export async function idleAssignedSessions(db: Executor, now: number, limit: num
     .execute();
 }
 
+/** Admins of the company and the session's operators; the audience queries add to this. */
+const followers = (db: Kysely<Database>, companyId: number, sessionId: string) =>
+  db.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
+    .union(db.selectFrom('session_operators').select('operator_id as id').where('session_id', '=', sessionId));
+
+/** Blocked operators get nothing, whatever their groups and sessions. */
+const unblocked = (db: Kysely<Database>, ids: ReturnType<typeof followers>) =>
+  db.selectFrom(ids.as('a')).innerJoin('operators as o', 'o.id', 'a.id').select('o.id').where('o.blocked', '=', 0);
+
+const audienceOfAssigned = prepared((db, companyId: number, sessionId: string) => unblocked(db, followers(db, companyId, sessionId)));
+const audienceOfGroupQueue = prepared((db, companyId: number, sessionId: string, groupId: number) =>
+  unblocked(db, followers(db, companyId, sessionId).union(db.selectFrom('group_operators').select('operator_id as id').where('group_id', '=', groupId))));
+const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, chatId: string) =>
+  unblocked(db, followers(db, companyId, sessionId).union(
+    db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', chatId),
+  )));
+
 /**
  * Who follows a session, in one query: the company's admins, the session's operators,
  * and, while it waits, the operators of its chat's groups (or of its group).
@@ -147,21 +167,11 @@ export async function sessionAudience(
   db: Executor,
   s: Pick<SessionRow, 'id' | 'company_id' | 'chat_id' | 'group_id' | 'bot_status'>,
 ): Promise<Set<number>> {
-  let q = db
-    .selectFrom('operators')
-    .select('id')
-    .where('company_id', '=', s.company_id)
-    .where('role', '=', 'ADMIN')
-    .where('blocked', '=', 0)
-    .union(db.selectFrom('session_operators').select('operator_id as id').where('session_id', '=', s.id));
-  if (s.bot_status === 'WAITING' || s.bot_status === 'HELP') {
-    q = s.group_id !== null
-      ? q.union(db.selectFrom('group_operators').select('operator_id as id').where('group_id', '=', s.group_id))
-      : q.union(
-          db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', s.chat_id),
-        );
-  }
-  // Blocked operators get nothing, whatever their groups and sessions.
-  const rows = await db.selectFrom(q.as('a')).innerJoin('operators as o', 'o.id', 'a.id').select('o.id').where('o.blocked', '=', 0).execute();
+  const waiting = s.bot_status === 'WAITING' || s.bot_status === 'HELP';
+  const rows = !waiting
+    ? await audienceOfAssigned.all(db, s.company_id, s.id)
+    : s.group_id !== null
+      ? await audienceOfGroupQueue.all(db, s.company_id, s.id, s.group_id)
+      : await audienceOfChatQueue.all(db, s.company_id, s.id, s.chat_id);
   return new Set(rows.map((r) => r.id));
 }

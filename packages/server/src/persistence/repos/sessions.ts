@@ -1,14 +1,25 @@
 /** SQL for sessions. */
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../tx.js';
+import { prepared } from '../prepared.js';
 import type { SessionRow, SessionsTable, SessionUpdate } from '../schema.js';
 
 export async function insertSession(db: Executor, row: Insertable<SessionsTable>): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
-export async function findSession(db: Executor, id: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+const sessionById = prepared((db, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id));
+
+export function findSession(db: Executor, id: string): Promise<SessionRow | undefined> {
+  return sessionById.first(db, id);
+}
+
+const sessionWithClientName = prepared((db, id: string) =>
+  db.selectFrom('sessions').leftJoin('clients', 'clients.id', 'sessions.client_id').selectAll('sessions').select('clients.name as client_name').where('sessions.id', '=', id));
+
+/** A session and its client's display name, in one lookup. */
+export function findSessionWithClientName(db: Executor, id: string): Promise<(SessionRow & { client_name: string | null }) | undefined> {
+  return sessionWithClientName.first(db, id);
 }
 
 /** The client's most recent open session in a chat. */
@@ -24,32 +35,40 @@ export async function findOpenSessionOfClient(db: Executor, chatId: string, clie
     .executeTakeFirst();
 }
 
+/** What allocating a sequence number returns: the number and the session's routing state at that moment. */
+export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' | 'group_id'>;
+
+/** One statement per author kind: the reply-time bookkeeping differs. */
+const allocateFor = {
+  // A client message starts the wait for an answer...
+  CLIENT: prepared((db, id: string, now: number) =>
+    db.updateTable('sessions')
+      .set((eb) => ({
+        last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now,
+        last_client_message_at: now, awaiting_answer_since: eb.fn.coalesce('awaiting_answer_since', eb.val(now)),
+      }))
+      .where('id', '=', id).where('status', '=', 'OPEN')
+      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+  // ...an operator message ends it.
+  OPERATOR: prepared((db, id: string, now: number) =>
+    db.updateTable('sessions')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now, last_operator_message_at: now, awaiting_answer_since: null }))
+      .where('id', '=', id).where('status', '=', 'OPEN')
+      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+  BOT: prepared((db, id: string, now: number) =>
+    db.updateTable('sessions')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now }))
+      .where('id', '=', id).where('status', '=', 'OPEN')
+      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+};
+
 /**
  * Allocates the next message sequence number of an open session and bumps its activity
  * times, in one conditional statement (the row lock serialises concurrent writers).
  * Returns undefined when the session is not open.
  */
-export async function allocateSeq(
-  db: Executor,
-  id: string,
-  now: number,
-  author: 'BOT' | 'OPERATOR' | 'CLIENT',
-): Promise<Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id'> | undefined> {
-  const row = await db
-    .updateTable('sessions')
-    .set((eb) => ({
-      last_seq: eb('last_seq', '+', 1),
-      last_message_at: now,
-      last_activity_at: now,
-      // Reply-time bookkeeping: a client message starts the wait for an answer, an operator message ends it.
-      ...(author === 'CLIENT' ? { last_client_message_at: now, awaiting_answer_since: eb.fn.coalesce('awaiting_answer_since', eb.val(now)) } : {}),
-      ...(author === 'OPERATOR' ? { last_operator_message_at: now, awaiting_answer_since: null } : {}),
-    }))
-    .where('id', '=', id)
-    .where('status', '=', 'OPEN')
-    .returning(['last_seq', 'bot_status', 'chat_id'])
-    .executeTakeFirst();
-  return row;
+export function allocateSeq(db: Executor, id: string, now: number, author: 'BOT' | 'OPERATOR' | 'CLIENT'): Promise<Allocated | undefined> {
+  return allocateFor[author].first(db, id, now);
 }
 
 /** Updates an open session; returns false when it was not open (already closed). */

@@ -45,7 +45,12 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
   return {
     name: 'operator-fanout',
     handlers: {
-      'message.created': (e) => withSession(e.sessionId, async (s) => send(await audience(ctx, s), { event: OperatorEvent.chatMessageCreated, data: e.message })),
+      'message.created': async (e) => {
+        const pub = { event: OperatorEvent.chatMessageCreated, data: e.message };
+        // The event carries the session's routing state as of its commit; older stored events do not.
+        if (e.groupId === undefined) return withSession(e.sessionId, async (s) => send(await audience(ctx, s), pub));
+        send(await sessionAudience(ctx.db.kysely, { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }), pub);
+      },
       'message.edited': (e) => withSession(e.sessionId, async (s) => send(await audience(ctx, s), { event: OperatorEvent.chatMessageEdited, data: e.message })),
       'message.read': (e) =>
         withSession(e.sessionId, async (s) => {
