@@ -44,10 +44,12 @@ function machine() {
 }
 
 const log = (line: string) => console.log(line);
-const pg = await startPostgres({ durable: true });
+// BENCH_ENGINES=sqlite or =postgres: measure B3 and B5 on one engine only.
+const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filter((e): e is 'sqlite' | 'postgres' => e === 'sqlite' || e === 'postgres');
+const pg = engines.includes('postgres') ? await startPostgres({ durable: true }) : null;
 if (pg) pin(pg.pid, SERVER_CORE);
-else log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
-const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: pg?.url ?? null, log };
+else if (engines.includes('postgres')) log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
+const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: pg?.url ?? null, engines, log };
 
 const results: BenchResult[] = [];
 const failures: string[] = [];

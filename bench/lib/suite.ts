@@ -8,6 +8,8 @@ export interface Options {
   trials: number;
   /** PostgreSQL URL of the throwaway cluster, when one is running. */
   pgUrl: string | null;
+  /** Engines B3 and B5 measure (`BENCH_ENGINES=sqlite,postgres`, the default). */
+  engines: readonly ('sqlite' | 'postgres')[];
   log: (line: string) => void;
 }
 

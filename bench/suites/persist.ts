@@ -67,9 +67,10 @@ export const b3: Bench = {
     const checks: Check[] = [];
     const trials: Record<string, unknown>[] = [];
     const notes: string[] = [];
-    const engines: { engine: 'sqlite' | 'postgres'; min: number; label: string }[] = [{ engine: 'sqlite', min: 0.5, label: 'SQLite (WAL), 1 writer' }];
-    if (opts.pgUrl) engines.push({ engine: 'postgres', min: 0.7, label: 'PostgreSQL, 10 writers' });
-    else notes.push('PostgreSQL not available: only SQLite measured.');
+    const engines: { engine: 'sqlite' | 'postgres'; min: number; label: string }[] = [];
+    if (opts.engines.includes('sqlite')) engines.push({ engine: 'sqlite', min: 0.5, label: 'SQLite (WAL), 1 writer' });
+    if (opts.pgUrl && opts.engines.includes('postgres')) engines.push({ engine: 'postgres', min: 0.7, label: 'PostgreSQL, 10 writers' });
+    else if (opts.engines.includes('postgres')) notes.push('PostgreSQL not available: only SQLite measured.');
     for (const { engine, min, label } of engines) {
       const r = await alternate(opts.trials, () => trial(engine, 'parley', opts), () => trial(engine, 'peer', opts));
       checks.push(ratioCheck(`${label} (messages/s)`, r.parley.map((p, i) => p.perSec / r.peer[i]!.perSec), min));

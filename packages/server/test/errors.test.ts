@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { demoScenario } from '../src/bot/scenario/index.js';
 import { connectClient, connectError } from './helpers/clients.js';
-import { forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
+import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -73,6 +73,8 @@ forEachEngine('errors', (engine) => {
     const s = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, {})).body.id;
     const own = await srv.api('POST', `/api/v1/sessions/${s}/messages`, { body: 'hello' });
     expectError(await srv.api('PATCH', `/api/v1/messages/${own.body.id}/read`), 422, 'INVALID_MESSAGE_STATE');
+    // The bot answers after the commit; close once its reply is stored.
+    await eventually(async () => ((await srv.api('GET', `/api/v1/sessions/${s}/messages`)).body.count === 3 ? true : undefined));
     const closed = await srv.api('DELETE', `/api/v1/sessions/${s}`, { result: 'done' });
     assert.equal(closed.status, 200);
     assert.equal(closed.body.status, 'CLOSED');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { demoScenario } from '../src/bot/scenario/index.js';
 import { connectClient, type SioVersion } from './helpers/clients.js';
-import { forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
+import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { as, connectOperator, createGroup, createOperator } from './helpers/operators.js';
 import { TIMESTAMP, UUID, assertSeedMessage } from './helpers/shapes.js';
 
@@ -164,4 +164,36 @@ forEachEngine('operator flow', (engine) => {
       }
     });
   }
+
+  test('under a burst, an operator gets presence, typing and every message of each session in commit order', async () => {
+    // No bot: every client message stays a client message, and the admin follows every session.
+    const { chatId: plainChat } = await srv.createChat();
+    const admin = await createOperator(srv, { role: 'ADMIN', name: 'Burst Admin' });
+    const live = await connectOperator(srv, admin.token);
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${plainChat}/sessions`, {})).body.id);
+    const clients = await Promise.all(sessions.map((id) => connectClient('v4', srv.url, id)));
+    try {
+      // Presence, typing and 45 concurrent posts: the fan-out reads ahead of delivery, the publications must not overtake each other.
+      await Promise.all(clients.map((c) => c.emitAck('typing', {})));
+      const posts = await Promise.all(Array.from({ length: 45 }, (_, i) => srv.api('POST', `/api/v1/sessions/${sessions[i % 3]}/messages`, { body: `burst ${i}` })));
+      for (const p of posts) assert.equal(p.status, 201, JSON.stringify(p.body));
+      await eventually(() => (live.all('chatMessageCreated').filter((p) => p.data.body.startsWith('burst ')).length === 45 ? true : undefined));
+      for (const [k, id] of sessions.entries()) {
+        const history = await srv.api('GET', `/api/v1/sessions/${id}/messages`);
+        const stored = (history.body.items ?? history.body).filter((m: any) => m.body.startsWith('burst ')).map((m: any) => m.id);
+        assert.equal(stored.length, 15);
+        const mine = live.pubs.filter((p) => (p.data?.sessionId ?? p.data?.id) === id);
+        const received = mine.filter((p) => p.event === 'chatMessageCreated' && p.data.body.startsWith('burst ')).map((p) => p.data.id);
+        assert.deepEqual(received, stored, `session ${k}: publications in stored order`);
+        const events = mine.map((p) => p.event);
+        assert.ok(events.indexOf('clientOnline') >= 0 && events.indexOf('clientOnline') < events.indexOf('typing'), `session ${k}: online, then typing: ${events.join(',')}`);
+        const firstBurst = mine.findIndex((p) => p.event === 'chatMessageCreated' && p.data.body.startsWith('burst '));
+        assert.ok(events.indexOf('typing') < firstBurst, `session ${k}: typing before the burst: ${events.join(',')}`);
+      }
+    } finally {
+      for (const c of clients) c.close();
+      live.close();
+    }
+  });
 });

@@ -2,6 +2,9 @@
  * The in-process event bus. Stored events (from the outbox) are delivered one at a
  * time in commit order; handlers must be quick and hand long work (bots) to their
  * own queues. A handler failure is logged and does not stop the others.
+ * A subscriber whose handlers read the database can start those reads ahead of
+ * delivery (`prefetch`), so that under load they overlap instead of queueing one
+ * behind another; the handlers themselves still run one at a time, in order.
  */
 import type { Logger } from 'pino';
 import type { DomainEvent, DomainEventType, EventOf } from '../domain/events.js';
@@ -12,6 +15,11 @@ export type Handler<T extends DomainEventType> = (event: EventOf<T>) => void | P
 export type Subscriber = {
   readonly name: string;
   readonly handlers: { readonly [K in DomainEventType]?: Handler<K> };
+  /**
+   * Called once per event, up to PREFETCH events before its handler runs, to start
+   * the reads the handler will need. Must not throw and must not change anything.
+   */
+  readonly prefetch?: (event: DomainEvent) => void;
 };
 
 export interface StoredEvent {
@@ -23,10 +31,14 @@ export interface StoredEvent {
 /** Delivered outbox rows are forgotten in batches of this many, or after this delay. */
 const FORGET_BATCH = 256;
 const FORGET_DELAY_MS = 100;
+/** How many queued events ahead of delivery subscribers may prefetch for. */
+const PREFETCH = 32;
 
 export class EventBus {
   private readonly subscribers: Subscriber[] = [];
   private readonly queue: StoredEvent[] = [];
+  /** How many events at the front of the queue have been offered to `prefetch`. */
+  private prefetched = 0;
   private running: Promise<void> | null = null;
   private readonly delivered: number[] = [];
   private forgetTimer: NodeJS.Timeout | null = null;
@@ -72,12 +84,30 @@ export class EventBus {
   }
 
   private async pump(): Promise<void> {
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+    for (;;) {
+      this.prefetch();
+      const next = this.queue.shift();
+      if (!next) break;
+      this.prefetched = Math.max(0, this.prefetched - 1);
       await this.dispatch(next.event);
       if (next.outboxId !== null) {
         this.delivered.push(next.outboxId);
         if (this.delivered.length >= FORGET_BATCH) void this.forget();
         else this.forgetTimer ??= setTimeout(() => void this.forget(), FORGET_DELAY_MS).unref();
+      }
+    }
+  }
+
+  private prefetch(): void {
+    const end = Math.min(this.queue.length, PREFETCH);
+    for (; this.prefetched < end; this.prefetched++) {
+      const { event } = this.queue[this.prefetched]!;
+      for (const sub of this.subscribers) {
+        try {
+          sub.prefetch?.(event);
+        } catch (err) {
+          this.log.error({ err, subscriber: sub.name, event: event.type }, 'event prefetch failed');
+        }
       }
     }
   }

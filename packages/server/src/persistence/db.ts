@@ -18,6 +18,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * Reads made while delivering committed events (who receives a publication).
+   * On PostgreSQL a pool of its own, so live delivery never queues behind the
+   * request transactions waiting for the main pool; on SQLite the same connection.
+   */
+  readonly delivery: Kysely<Database>;
   /** Runs a trivial query; used by the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +61,7 @@ function cachedStatements(conn: SQLite.Database, max = 500): SqliteDatabase {
 /** Opens the configured database. Does not migrate; call {@link migrate}. */
 export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
+  let delivery: Kysely<Database>;
   let dialect: Dialect;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
@@ -64,6 +71,7 @@ export function openDb(database: Config['database']): Db {
     conn.pragma('foreign_keys = ON');
     conn.pragma('busy_timeout = 5000');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(conn) }) });
+    delivery = kysely;
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
@@ -71,19 +79,25 @@ export function openDb(database: Config['database']): Db {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig;
-    const pool = new pg.Pool({ connectionString: database.url, max: 10, types });
-    // An idle client's error (e.g. the server restarting) must not crash the process.
-    pool.on('error', () => undefined);
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const pool = (max: number) => {
+      const p = new pg.Pool({ connectionString: database.url, max, types });
+      // An idle client's error (e.g. the server restarting) must not crash the process.
+      p.on('error', () => undefined);
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });
+    };
+    kysely = pool(10);
+    delivery = pool(2);
     dialect = 'postgres';
   }
   return {
     kysely,
+    delivery,
     dialect,
     async ping() {
       await sql`select 1`.execute(kysely);
     },
     async close() {
+      if (delivery !== kysely) await delivery.destroy();
       await kysely.destroy();
     },
   };

@@ -7,6 +7,7 @@
 import { OperatorEvent, operatorChannel, type OperatorPublication } from '@parley/protocol';
 import type { AppContext } from '../../context.js';
 import type { Subscriber } from '../../events/bus.js';
+import type { DomainEvent } from '../../domain/events.js';
 import { formatTimestamp } from '../../domain/time.js';
 import type { SessionRow } from '../../persistence/schema.js';
 import { findSession } from '../../persistence/repos/sessions.js';
@@ -25,41 +26,76 @@ export interface OperatorPublisher {
 export const CloseCode = { blocked: 4503, replaced: 4504, loggedOut: 4505 } as const;
 
 async function admins(ctx: AppContext, companyId: number): Promise<number[]> {
-  const rows = await ctx.db.kysely.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0).execute();
+  const rows = await ctx.db.delivery.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0).execute();
   return rows.map((r) => r.id);
 }
 
 /** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */
-const audience = (ctx: AppContext, s: SessionRow) => sessionAudience(ctx.db.kysely, s);
+const audience = (ctx: AppContext, s: SessionRow) => sessionAudience(ctx.db.delivery, s);
+
+/** What a handler reads: the session (absent once deleted) and, where it publishes to the session's audience, who that is. */
+interface Reads {
+  s: SessionRow | undefined;
+  ids: Set<number>;
+}
+
+/** Events whose handler publishes to the session's audience; the others read only the session. */
+const toAudience = new Set<DomainEvent['type']>(['message.created', 'message.edited', 'message.read', 'session.queued', 'session.closed', 'session.typing', 'client.presence']);
+/** Events whose handler reads the session at all. */
+const readsSession = new Set<DomainEvent['type']>([...toAudience, 'session.operatorChanged', 'session.coOperatorChanged']);
+
+type SessionEvent = Extract<DomainEvent, { sessionId: string }>;
+const needsReads = (e: DomainEvent): e is SessionEvent =>
+  readsSession.has(e.type) && !(e.type === 'session.typing' && e.authorType === 'BOT') && !(e.type === 'message.read' && e.reader !== 'CLIENT');
 
 export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscriber {
   const send = (ids: Iterable<number | string>, pub: OperatorPublication, transient = false) => {
     for (const id of ids) live.publish(operatorChannel(id), pub, { transient });
   };
-  const withSession = async (sessionId: string, fn: (s: SessionRow) => Promise<void>) => {
-    const s = await findSession(ctx.db.kysely, sessionId);
-    if (s) await fn(s);
-  };
   const sessionDto = async (s: SessionRow) => (await presentSessions(ctx, [s]))[0]!;
+
+  const load = async (e: SessionEvent): Promise<Reads> => {
+    // A new message carries the session's routing state as of its commit; older stored events do not.
+    if (e.type === 'message.created' && e.groupId !== undefined) {
+      return { s: undefined, ids: await sessionAudience(ctx.db.delivery, { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }) };
+    }
+    const s = await findSession(ctx.db.delivery, e.sessionId);
+    return { s, ids: s && toAudience.has(e.type) ? await audience(ctx, s) : new Set() };
+  };
+  // Reads started ahead of delivery (see EventBus), taken by the event's handler.
+  const ahead = new WeakMap<DomainEvent, Promise<Reads>>();
+  const reads = (e: SessionEvent): Promise<Reads> => {
+    const p = ahead.get(e);
+    ahead.delete(e);
+    return p ?? load(e);
+  };
+  /** Runs `fn` with the session and its audience; nothing when the session is gone. */
+  const withSession = async (e: SessionEvent, fn: (s: SessionRow, ids: Set<number>) => Promise<void> | void) => {
+    const { s, ids } = await reads(e);
+    if (s) await fn(s, ids);
+  };
 
   return {
     name: 'operator-fanout',
+    prefetch: (e) => {
+      if (!needsReads(e)) return;
+      const p = load(e);
+      p.catch(() => undefined); // a failure surfaces when the handler takes it
+      ahead.set(e, p);
+    },
     handlers: {
       'message.created': async (e) => {
-        const pub = { event: OperatorEvent.chatMessageCreated, data: e.message };
-        // The event carries the session's routing state as of its commit; older stored events do not.
-        if (e.groupId === undefined) return withSession(e.sessionId, async (s) => send(await audience(ctx, s), pub));
-        send(await sessionAudience(ctx.db.kysely, { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }), pub);
+        const { s, ids } = await reads(e);
+        if (s || e.groupId !== undefined) send(ids, { event: OperatorEvent.chatMessageCreated, data: e.message });
       },
-      'message.edited': (e) => withSession(e.sessionId, async (s) => send(await audience(ctx, s), { event: OperatorEvent.chatMessageEdited, data: e.message })),
-      'message.read': (e) =>
-        withSession(e.sessionId, async (s) => {
-          if (e.reader !== 'CLIENT') return;
-          send(await audience(ctx, s), { event: OperatorEvent.chatMessageRead, data: { messageId: e.messageId, sessionId: e.sessionId, readAt: formatTimestamp(e.readAt) } });
-        }),
+      'message.edited': (e) => withSession(e, (_s, ids) => send(ids, { event: OperatorEvent.chatMessageEdited, data: e.message })),
+      'message.read': (e) => {
+        if (e.reader !== 'CLIENT') return;
+        return withSession(e, (s, ids) =>
+          send(ids, { event: OperatorEvent.chatMessageRead, data: { messageId: e.messageId, sessionId: e.sessionId, readAt: formatTimestamp(e.readAt) } }));
+      },
       'session.queued': (e) =>
-        withSession(e.sessionId, async (s) => {
-          const ids = await audience(ctx, s);
+        withSession(e, async (s, ids) => {
           send(ids, {
             event: OperatorEvent.operatorNotFound, action: OperatorEvent.operatorNotFound,
             data: { botStatus: s.bot_status, chatId: s.chat_id, operatorType: 'OPERATOR', sessionId: s.id, status: s.status },
@@ -68,13 +104,13 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
           if (s.previous_operator_id !== null) send([s.previous_operator_id], { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: 'RETURNED' } });
         }),
       'session.operatorChanged': (e) =>
-        withSession(e.sessionId, async (s) => {
+        withSession(e, async (s) => {
           send([e.operatorId], { event: OperatorEvent.chatSessionAdded, data: await sessionDto(s) });
           if (e.previousOperatorId !== null) {
             send([e.previousOperatorId], { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: e.reason === 'REROUTED' ? 'RETURNED' : 'TRANSFERRED' } });
           }
           if (!e.fromQueue) return;
-          const watchers = new Set([...(await scopeOperatorIds(ctx.db.kysely, s)), ...(await admins(ctx, s.company_id))]);
+          const watchers = new Set([...(await scopeOperatorIds(ctx.db.delivery, s)), ...(await admins(ctx, s.company_id))]);
           send(watchers, {
             event: OperatorEvent.chatSessionSwitchedFromBotToOperator,
             data: { sessionId: s.id, chatId: s.chat_id, operatorId: e.operatorId, operatorName: e.change.operatorName },
@@ -84,27 +120,27 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
           send(watchers, { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: 'TAKEN' } });
         }),
       'session.coOperatorChanged': (e) =>
-        withSession(e.sessionId, async (s) => {
+        withSession(e, async (s) => {
           send([e.operatorId], e.added ? { event: OperatorEvent.chatSessionAdded, data: await sessionDto(s) } : { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: 'REMOVED' } });
         }),
       'session.closed': (e) =>
-        withSession(e.sessionId, async (s) => {
-          const ids = await audience(ctx, s);
+        withSession(e, (s, ids) => {
           if (e.operatorId !== null) ids.add(e.operatorId);
           if (e.closedBy === 'CLIENT') send(ids, { event: OperatorEvent.sessionClosedByClient, data: { sessionId: s.id, result: e.result } });
           else send(ids, { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: 'CLOSED' } });
         }),
-      'session.typing': (e) =>
-        withSession(e.sessionId, async (s) => {
-          if (e.authorType === 'BOT') return;
-          const ids = await audience(ctx, s);
-          if (e.authorType === 'OPERATOR') ids.delete(Number(e.authorId));
-          send(ids, { event: OperatorEvent.typing, data: { sessionId: s.id, authorType: e.authorType, authorId: e.authorId } }, true);
-        }),
+      'session.typing': (e) => {
+        const { authorType, authorId } = e;
+        if (authorType === 'BOT') return;
+        return withSession(e, (s, ids) => {
+          if (authorType === 'OPERATOR') ids.delete(Number(authorId));
+          send(ids, { event: OperatorEvent.typing, data: { sessionId: s.id, authorType, authorId } }, true);
+        });
+      },
       'client.presence': (e) =>
-        withSession(e.sessionId, async (s) => {
+        withSession(e, (s, ids) => {
           const ev = e.online ? OperatorEvent.clientOnline : OperatorEvent.clientOffline;
-          send(await audience(ctx, s), { event: ev, action: ev, data: { id: s.id, clientId: s.client_id } } as OperatorPublication);
+          send(ids, { event: ev, action: ev, data: { id: s.id, clientId: s.client_id } } as OperatorPublication);
         }),
       'operator.loggedOut': (e) => {
         send([e.operatorId], { event: OperatorEvent.operatorLoggedOut, data: { operatorId: e.operatorId } }, true);
