@@ -18,27 +18,29 @@ import { presentMessage } from '../presenters/message.js';
 
 export interface NewMessageInput {
   authorType: MessageRow['author_type'];
-  authorId: string;
-  authorName: string;
+  /** For client messages, by default the session's client and the client's name ('Client' without one). */
+  authorId?: string;
+  authorName?: string;
   body: string;
   answers?: Answer[];
   attachmentIds?: string[];
   replyToMessageId?: string | null;
 }
 
-/** Throws SESSION_CLOSED when the session is no longer open. */
-export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id' | 'company_id'>, input: NewMessageInput): Promise<MessageRow> {
+/** Throws SESSION_CLOSED when the session is not open (or does not exist). */
+export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id'>, input: NewMessageInput): Promise<MessageRow> {
   const now = ctx.clock.now();
   const allocated = await allocateSeq(tx.db, session.id, now, input.authorType);
   if (allocated === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
   const seq = allocated.last_seq;
+  const companyId = allocated.company_id;
   const row: MessageRow = {
     id: randomUUID(),
     session_id: session.id,
     seq,
     author_type: input.authorType,
-    author_id: input.authorId,
-    author_name: input.authorName,
+    author_id: input.authorId ?? allocated.client_id,
+    author_name: input.authorName ?? allocated.client_name ?? 'Client',
     type: 'REGULAR',
     body: input.body,
     answers: JSON.stringify(input.answers ?? []),
@@ -50,10 +52,10 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
     read_at: null,
   };
   await insertMessage(tx.db, row);
-  const refs = await resolveMessageRefs(tx.db, session.company_id, [row], ctx.config.publicUrl, ctx.avatars);
+  const refs = await resolveMessageRefs(tx.db, companyId, [row], ctx.config.publicUrl, ctx.avatars);
   const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
   tx.record({
-    type: 'message.created', companyId: session.company_id, chatId: allocated.chat_id, sessionId: session.id, seq,
+    type: 'message.created', companyId, chatId: allocated.chat_id, sessionId: session.id, seq,
     botStatus: allocated.bot_status, groupId: allocated.group_id, message,
   });
   return row;

@@ -57,8 +57,21 @@ export async function postClientMessage(
     if (!m) return undefined;
     return { id: m.id, createdAt: formatTimestamp(m.created_at), replayed: true };
   };
+  // The common case (no retry key, reply or files): allocating the sequence number is the lookup.
+  const plain = idempotencyKey === undefined && !body.replyToMessageId && attachmentIds.length === 0;
   try {
     return await ctx.uow.batch(sessionId, async (tx) => {
+      if (plain) {
+        try {
+          const m = await appendMessage(ctx, tx, { id: sessionId }, { authorType: 'CLIENT', body: body.body });
+          return { id: m.id, createdAt: formatTimestamp(m.created_at), replayed: false };
+        } catch (err) {
+          if (err instanceof AppError && err.code === ErrorCode.SESSION_CLOSED && !(await findSession(tx.db, sessionId))) {
+            throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${sessionId} not found`);
+          }
+          throw err;
+        }
+      }
       const session = await findSessionWithClientName(tx.db, sessionId);
       if (!session) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${sessionId} not found`);
       const earlier = await replay(tx.db);

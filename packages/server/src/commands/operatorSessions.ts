@@ -25,12 +25,12 @@ const conflict = (message: string) => new AppError(ErrorCode.SESSION_CONFLICT, m
 
 /** The actor takes part in the session (primary or co-operator), or is an admin. */
 async function requireParticipant(ctx: AppContext, actor: OperatorActor, sessionId: string): Promise<SessionRow> {
-  const s = await requireVisibleSession(ctx, actor, sessionId);
-  if (actor.role === 'ADMIN') return s;
-  if (!(await sessionOperatorIds(ctx.db.kysely, s.id)).includes(actor.operatorId)) {
-    throw new AppError(ErrorCode.FORBIDDEN, 'take the session first: only its operators may do this');
-  }
-  return s;
+  if (actor.role === 'ADMIN') return requireVisibleSession(ctx, actor, sessionId);
+  // A participant sees the session: one lookup settles both in the usual case.
+  const s = await findSession(ctx.db.kysely, sessionId);
+  if (s && s.company_id === actor.companyId && (await sessionOperatorIds(ctx.db.kysely, s.id)).includes(actor.operatorId)) return s;
+  await requireVisibleSession(ctx, actor, sessionId); // SESSION_NOT_FOUND unless visible
+  throw new AppError(ErrorCode.FORBIDDEN, 'take the session first: only its operators may do this');
 }
 
 export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor, sessionId: string, body: OperatorMessageBody) {

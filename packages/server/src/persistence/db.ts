@@ -12,6 +12,7 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
+import { statementNames } from './prepared.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,6 +59,34 @@ function cachedStatements(conn: SQLite.Database, max = 500): SqliteDatabase {
   };
 }
 
+type QueryFn = (text: unknown, ...rest: unknown[]) => Promise<unknown>;
+
+/**
+ * A pg pool whose connections run the prepared queries' SQL as named statements:
+ * PostgreSQL parses and plans each once per connection instead of on every call.
+ */
+class NamedStatementPool extends pg.Pool {
+  private readonly wrapped = new WeakSet<pg.PoolClient>();
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    if (callback) return super.connect((err, client, done) => callback(err, client && this.named(client), done));
+    return super.connect().then((client) => this.named(client));
+  }
+
+  private named(client: pg.PoolClient): pg.PoolClient {
+    if (this.wrapped.has(client)) return client;
+    this.wrapped.add(client);
+    const query = client.query.bind(client) as QueryFn;
+    (client as unknown as { query: QueryFn }).query = (text, ...rest) => {
+      const name = typeof text === 'string' && rest.length === 1 ? statementNames.get(text) : undefined;
+      return name === undefined ? query(text, ...rest) : query({ name, text, values: rest[0] });
+    };
+    return client;
+  }
+}
+
 /** Opens the configured database. Does not migrate; call {@link migrate}. */
 export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
@@ -80,7 +109,7 @@ export function openDb(database: Config['database']): Db {
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig;
     const pool = (max: number) => {
-      const p = new pg.Pool({ connectionString: database.url, max, types });
+      const p = new NamedStatementPool({ connectionString: database.url, max, types });
       // An idle client's error (e.g. the server restarting) must not crash the process.
       p.on('error', () => undefined);
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });

@@ -14,6 +14,12 @@ import type { CompiledQuery, Compilable, Kysely, QueryResult } from 'kysely';
 import type { Executor } from './tx.js';
 import type { Database } from './schema.js';
 
+/**
+ * The SQL of every prepared query, with a statement name: on PostgreSQL these run
+ * as named statements, parsed and planned once per connection (see db.ts).
+ */
+export const statementNames = new Map<string, string>();
+
 class Placeholder {
   constructor(readonly index: number) {}
 }
@@ -57,6 +63,7 @@ export function prepared<A extends Args, R>(build: (db: Kysely<Database>, ...arg
       if (seen.size !== arity) throw new Error(`prepared query: an argument is not a plain SQL parameter in ${compiled.sql}`);
       p = { sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, bind };
       plans.set(key, p);
+      if (!statementNames.has(p.sql)) statementNames.set(p.sql, `parley_${statementNames.size + 1}`);
     }
     return p;
   };

@@ -35,8 +35,13 @@ export async function findOpenSessionOfClient(db: Executor, chatId: string, clie
     .executeTakeFirst();
 }
 
-/** What allocating a sequence number returns: the number and the session's routing state at that moment. */
-export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' | 'group_id'>;
+/**
+ * What allocating a sequence number returns: the number, the session's routing state
+ * at that moment, and its client (with the client's name for client messages).
+ */
+export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' | 'group_id' | 'company_id' | 'client_id'> & { client_name?: string | null };
+
+const ALLOCATED = ['last_seq', 'bot_status', 'chat_id', 'group_id', 'company_id', 'client_id'] as const;
 
 /** One statement per author kind: the reply-time bookkeeping differs. */
 const allocateFor = {
@@ -48,18 +53,18 @@ const allocateFor = {
         last_client_message_at: now, awaiting_answer_since: eb.fn.coalesce('awaiting_answer_since', eb.val(now)),
       }))
       .where('id', '=', id).where('status', '=', 'OPEN')
-      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+      .returning((eb) => [...ALLOCATED, eb.selectFrom('clients').select('clients.name').whereRef('clients.id', '=', 'sessions.client_id').as('client_name')])),
   // ...an operator message ends it.
   OPERATOR: prepared((db, id: string, now: number) =>
     db.updateTable('sessions')
       .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now, last_operator_message_at: now, awaiting_answer_since: null }))
       .where('id', '=', id).where('status', '=', 'OPEN')
-      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+      .returning(ALLOCATED)),
   BOT: prepared((db, id: string, now: number) =>
     db.updateTable('sessions')
       .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now }))
       .where('id', '=', id).where('status', '=', 'OPEN')
-      .returning(['last_seq', 'bot_status', 'chat_id', 'group_id'])),
+      .returning(ALLOCATED)),
 };
 
 /**
