@@ -72,8 +72,10 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     units.forEach((u, i) => u.resolve(results[i]));
   };
 
-  // SQLite has one connection: one lane. PostgreSQL: a few, so a flush overlaps the next batch's work.
-  const lanes = Array.from({ length: db.dialect === 'sqlite' ? 1 : 4 }, () => ({ queue: [] as Unit[], busy: false }));
+  // SQLite has one connection: one lane. PostgreSQL: two, so a flush overlaps the next batch's work
+  // and one unit waiting on a row lock does not hold up every writer. More lanes mean smaller
+  // batches and more statements per message (B3 measured 0.28× of the peer with 4, 0.33× with 2).
+  const lanes = Array.from({ length: db.dialect === 'sqlite' ? 1 : 2 }, () => ({ queue: [] as Unit[], busy: false }));
   const drain = async (lane: (typeof lanes)[number]): Promise<void> => {
     lane.busy = true;
     try {
