@@ -86,6 +86,9 @@ forEachEngine('operator flow', (engine) => {
         const hello = await srv.api('POST', `/api/v1/sessions/${s1}/messages`, { body: 'Здравствуйте' });
         const got = await aLive.next('chatMessageCreated', (p) => p.data.id === hello.body.id);
         assertSeedMessage(got.data, { authorType: 'CLIENT', sessionId: s1, body: 'Здравствуйте' });
+        // A plain client message takes its author from the session as the sequence number is allocated.
+        assert.equal(got.data.authorId, start.body.clientId);
+        assert.equal(got.data.authorName, 'Клиент');
         const reply = await as(srv, a)('POST', `/api/v1/sessions/${s1}/messages`, { body: '\nHi' });
         assert.equal(reply.status, 201);
         const opMsg = await client.until('chatMessageCreatedEmit', (m) => m.id === reply.body.id);

@@ -160,6 +160,29 @@ forEachEngine('operator rules', (engine) => {
     assert.equal((await as(srv, { token: refreshed.body.token })('GET', '/api/v1/operators/me')).body.id, op.id);
   });
 
+  test('writing into a session: its operators may, a group member who has not taken it gets 403, an operator of another group 404', async () => {
+    const { chatId } = await srv.createChat();
+    const groupId = await createGroup(srv, { name: 'Writers', sessionLimit: 5, chatIds: [chatId] });
+    const otherGroup = await createGroup(srv, { name: 'Elsewhere', sessionLimit: 5 });
+    const member = await createOperator(srv, { name: 'Member', groupIds: [groupId] });
+    const stranger = await createOperator(srv, { name: 'Stranger', groupIds: [otherGroup] });
+    // Nobody is connected: the session waits in the help queue, visible to the group.
+    const s = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, {})).body.id;
+    await srv.parley.settle();
+    const early = await as(srv, member)('POST', `/api/v1/sessions/${s}/messages`, { body: 'before taking' });
+    assert.equal(early.status, 403);
+    assert.equal(early.body.error.code, 'FORBIDDEN');
+    const outside = await as(srv, stranger)('POST', `/api/v1/sessions/${s}/messages`, { body: 'not mine' });
+    assert.equal(outside.status, 404);
+    assert.equal(outside.body.error.code, 'SESSION_NOT_FOUND');
+    assert.equal((await as(srv, member)('POST', `/api/v1/sessions/${s}/take`)).status, 200);
+    const sent = await as(srv, member)('POST', `/api/v1/sessions/${s}/messages`, { body: 'after taking' });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const bodies = (await srv.api('GET', `/api/v1/sessions/${s}/messages`)).body.items.map((m: { body: string }) => m.body);
+    assert.ok(bodies.includes('after taking'));
+    assert.ok(!bodies.includes('before taking') && !bodies.includes('not mine'), 'refused messages are not stored');
+  });
+
   test('companies are isolated: another company sees none of this one', async () => {
     const { chatId, botId } = await srv.createChat({ scenario: { start: 'a', nodes: { a: { type: 'question', text: 'hi', next: 'a' } } } });
     const groupId = await createGroup(srv, { name: 'Home', sessionLimit: 5, chatIds: [chatId] });

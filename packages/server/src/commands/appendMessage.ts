@@ -16,16 +16,19 @@ import { insertMessage } from '../persistence/repos/messages.js';
 import { resolveMessageRefs } from '../queries/messageRefs.js';
 import { presentMessage } from '../presenters/message.js';
 
-export interface NewMessageInput {
-  authorType: MessageRow['author_type'];
-  /** For client messages, by default the session's client and the client's name ('Client' without one). */
-  authorId?: string;
-  authorName?: string;
+interface MessageContent {
   body: string;
   answers?: Answer[];
   attachmentIds?: string[];
   replyToMessageId?: string | null;
 }
+
+/**
+ * Bots and operators name themselves; a client message is by default the session's
+ * client, under the client's name ('Client' without one), read as the number is allocated.
+ */
+export type NewMessageInput = MessageContent &
+  ({ authorType: 'BOT' | 'OPERATOR'; authorId: string; authorName: string } | { authorType: 'CLIENT'; authorId?: string; authorName?: string });
 
 /** Throws SESSION_CLOSED when the session is not open (or does not exist). */
 export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id'>, input: NewMessageInput): Promise<MessageRow> {
