@@ -34,6 +34,17 @@ async function requireParticipant(ctx: AppContext, actor: OperatorActor, session
 }
 
 export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor, sessionId: string, body: OperatorMessageBody) {
+  const author = { authorType: 'OPERATOR', authorId: String(actor.operatorId), authorName: actor.operator.name, avatarFileId: actor.operator.avatar_file_id } as const;
+  // The plain message of a participant: the sequence allocation checks participation and
+  // that the session is open. When it fails, the full path below finds out why.
+  if (actor.role !== 'ADMIN' && !body.attachments?.length && !body.replyToMessageId && body.body.trim() !== '') {
+    const row = await ctx.uow.batch(sessionId, (tx) => appendMessage(ctx, tx, { id: sessionId }, { ...author, participantOf: actor.companyId, body: body.body }))
+      .catch((err: unknown) => {
+        if (err instanceof AppError && err.code === ErrorCode.SESSION_CLOSED) return undefined;
+        throw err;
+      });
+    if (row) return { id: row.id, createdAt: formatTimestamp(row.created_at) };
+  }
   const s = await requireParticipant(ctx, actor, sessionId);
   if (s.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${s.id} is closed`);
   const attachmentIds = body.attachments ?? [];
@@ -48,10 +59,7 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
     if (!target || target.session_id !== s.id) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, 'replyToMessageId: not in this session');
   }
   const row = await ctx.uow.batch(s.id, (tx) =>
-    appendMessage(ctx, tx, s, {
-      authorType: 'OPERATOR', authorId: String(actor.operatorId), authorName: actor.operator.name, body: body.body,
-      attachmentIds, replyToMessageId: body.replyToMessageId ?? null,
-    }),
+    appendMessage(ctx, tx, s, { ...author, body: body.body, attachmentIds, replyToMessageId: body.replyToMessageId ?? null }),
   );
   return { id: row.id, createdAt: formatTimestamp(row.created_at) };
 }

@@ -1,7 +1,15 @@
 /** Wire timestamp: `2021-03-10T08:37:53+00:00` (seconds precision, explicit UTC offset), as TWIN sends. */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + '+00:00';
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().slice(0, 19) + '+00:00';
+  }
+  return lastText;
 }
+// Timestamps come mostly from the current second: the last one formatted is kept.
+let lastSecond = NaN;
+let lastText = '';
 
 export function formatNullable(ms: number | null): string | null {
   return ms === null ? null : formatTimestamp(ms);

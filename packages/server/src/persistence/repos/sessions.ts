@@ -60,6 +60,15 @@ const allocateFor = {
       .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now, last_operator_message_at: now, awaiting_answer_since: null }))
       .where('id', '=', id).where('status', '=', 'OPEN')
       .returning(ALLOCATED)),
+  // An operator's message by way of the plain path: the number is allocated only when the
+  // operator takes part in the session (primary or co-operator), which is its access check.
+  PARTICIPANT: prepared((db, id: string, now: number, companyId: number, operatorId: number) =>
+    db.updateTable('sessions')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now, last_operator_message_at: now, awaiting_answer_since: null }))
+      .where('id', '=', id).where('status', '=', 'OPEN').where('company_id', '=', companyId)
+      .where(({ exists, selectFrom }) => exists(selectFrom('session_operators').select('session_operators.operator_id')
+        .whereRef('session_operators.session_id', '=', 'sessions.id').where('session_operators.operator_id', '=', operatorId)))
+      .returning(ALLOCATED)),
   BOT: prepared((db, id: string, now: number) =>
     db.updateTable('sessions')
       .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, last_activity_at: now }))
@@ -74,6 +83,11 @@ const allocateFor = {
  */
 export function allocateSeq(db: Executor, id: string, now: number, author: 'BOT' | 'OPERATOR' | 'CLIENT'): Promise<Allocated | undefined> {
   return allocateFor[author].first(db, id, now);
+}
+
+/** {@link allocateSeq} for an operator's message, only if the operator takes part in the session. */
+export function allocateSeqForParticipant(db: Executor, id: string, now: number, companyId: number, operatorId: number): Promise<Allocated | undefined> {
+  return allocateFor.PARTICIPANT.first(db, id, now, companyId, operatorId);
 }
 
 /** Updates an open session; returns false when it was not open (already closed). */
