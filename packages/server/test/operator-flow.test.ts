@@ -175,6 +175,15 @@ forEachEngine('operator flow', (engine) => {
     const live = await connectOperator(srv, admin.token);
     const sessions: string[] = [];
     for (let i = 0; i < 3; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${plainChat}/sessions`, {})).body.id);
+    // Two operators take a session each: the burst's audience reads are answered together,
+    // and each operator must get the messages of its own session only.
+    const burstGroup = await createGroup(srv, { name: 'Burst', sessionLimit: 5, chatIds: [plainChat] });
+    const ops = [await createOperator(srv, { name: 'Burst A', groupIds: [burstGroup] }), await createOperator(srv, { name: 'Burst B', groupIds: [burstGroup] })];
+    for (const [k, op] of ops.entries()) {
+      const took = await as(srv, op)('POST', `/api/v1/sessions/${sessions[k]}/take`);
+      assert.equal(took.status, 200, JSON.stringify(took.body));
+    }
+    const opLive = await Promise.all(ops.map((op) => connectOperator(srv, op.token)));
     const clients = await Promise.all(sessions.map((id) => connectClient('v4', srv.url, id)));
     try {
       // Presence, typing and 45 concurrent posts: the fan-out reads ahead of delivery, the publications must not overtake each other.
@@ -193,9 +202,22 @@ forEachEngine('operator flow', (engine) => {
         // Presence and typing travel the same ordered path; they arrive too (their order against the posts is not fixed by the client).
         const events = mine.map((p) => p.event);
         assert.ok(events.includes('clientOnline') && events.includes('typing'), `session ${k}: online and typing: ${events.join(',')}`);
+        // Each operator gets every message of the session it holds and none of the session the other holds
+        // (the third session goes to whichever the router picks).
+        for (const [j, l] of opLive.entries()) {
+          if (k >= ops.length) break;
+          const got = () => l.all('chatMessageCreated').filter((p) => p.data.sessionId === id && p.data.body.startsWith('burst ')).map((p) => p.data.id);
+          if (j === k) {
+            await eventually(() => (got().length >= 15 ? true : undefined));
+            assert.deepEqual(got(), stored, `operator ${j}, session ${k}: every message, in stored order`);
+          } else {
+            assert.deepEqual(got(), [], `operator ${j} must not get the messages of session ${k}, which another operator holds`);
+          }
+        }
       }
     } finally {
       for (const c of clients) c.close();
+      for (const l of opLive) l.close();
       live.close();
     }
   });

@@ -99,6 +99,9 @@ export class EventBus {
   }
 
   private prefetch(): void {
+    // Offered in runs, refilled once half the window has been delivered, so that reads a
+    // subscriber starts together can share a query.
+    if (this.prefetched > PREFETCH / 2) return;
     const end = Math.min(this.queue.length, PREFETCH);
     for (; this.prefetched < end; this.prefetched++) {
       const { event } = this.queue[this.prefetched]!;

@@ -160,6 +160,25 @@ const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, 
   )));
 
 /**
+ * The audiences of several assigned sessions of one company, in one query: the
+ * company's admins and each session's operators, none of them blocked.
+ */
+export async function assignedAudiences(db: Executor, companyId: number, sessionIds: readonly string[]): Promise<Map<string, Set<number>>> {
+  const rows = await db.selectFrom('operators').select([sql<string | null>`null`.as('session_id'), 'id'])
+    .where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
+    .unionAll(db.selectFrom('session_operators as so').innerJoin('operators as o', 'o.id', 'so.operator_id')
+      .select(['so.session_id', 'o.id']).where('o.blocked', '=', 0).where('so.session_id', 'in', sessionIds))
+    .execute();
+  const admins = rows.flatMap((r) => (r.session_id === null ? [r.id] : []));
+  const out = new Map(sessionIds.map((id) => [id, new Set(admins)]));
+  for (const r of rows) if (r.session_id !== null) out.get(r.session_id)?.add(r.id);
+  return out;
+}
+
+/** Whether a session waits for an operator (its audience then includes the operators who may take it). */
+export const isWaiting = (s: Pick<SessionRow, 'bot_status'>): boolean => s.bot_status === 'WAITING' || s.bot_status === 'HELP';
+
+/**
  * Who follows a session, in one query: the company's admins, the session's operators,
  * and, while it waits, the operators of its chat's groups (or of its group).
  */
@@ -167,8 +186,7 @@ export async function sessionAudience(
   db: Executor,
   s: Pick<SessionRow, 'id' | 'company_id' | 'chat_id' | 'group_id' | 'bot_status'>,
 ): Promise<Set<number>> {
-  const waiting = s.bot_status === 'WAITING' || s.bot_status === 'HELP';
-  const rows = !waiting
+  const rows = !isWaiting(s)
     ? await audienceOfAssigned.all(db, s.company_id, s.id)
     : s.group_id !== null
       ? await audienceOfGroupQueue.all(db, s.company_id, s.id, s.group_id)

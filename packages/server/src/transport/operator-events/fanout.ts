@@ -11,7 +11,7 @@ import type { DomainEvent } from '../../domain/events.js';
 import { formatTimestamp } from '../../domain/time.js';
 import type { SessionRow } from '../../persistence/schema.js';
 import { findSession } from '../../persistence/repos/sessions.js';
-import { scopeOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
+import { assignedAudiences, isWaiting, scopeOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
 import { presentSessions } from '../../queries/sessions.js';
 
 /** What the fan-out needs from the live channel. */
@@ -30,8 +30,38 @@ async function admins(ctx: AppContext, companyId: number): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
-/** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */
-const audience = (ctx: AppContext, s: SessionRow) => sessionAudience(ctx.db.delivery, s);
+type Routed = Pick<SessionRow, 'id' | 'company_id' | 'chat_id' | 'group_id' | 'bot_status'>;
+
+/**
+ * Audience reads of assigned sessions, coalesced: those asked for in one turn (the bus
+ * offers a run of queued events at once) share one query per company.
+ */
+function assignedAudienceLoader(ctx: AppContext): (s: Routed) => Promise<Set<number>> {
+  type Waiter = { resolve: (ids: Set<number>) => void; reject: (err: unknown) => void };
+  let pending: Map<number, Map<string, Waiter[]>> | null = null;
+  const flush = (batch: Map<number, Map<string, Waiter[]>>) => {
+    for (const [companyId, sessions] of batch) {
+      assignedAudiences(ctx.db.delivery, companyId, [...sessions.keys()]).then(
+        (found) => sessions.forEach((waiters, id) => waiters.forEach((w) => w.resolve(new Set(found.get(id))))),
+        (err: unknown) => sessions.forEach((waiters) => waiters.forEach((w) => w.reject(err))),
+      );
+    }
+  };
+  return (s) => new Promise((resolve, reject) => {
+    if (!pending) {
+      const batch = (pending = new Map());
+      queueMicrotask(() => {
+        pending = null;
+        flush(batch);
+      });
+    }
+    let sessions = pending.get(s.company_id);
+    if (!sessions) pending.set(s.company_id, (sessions = new Map()));
+    let waiters = sessions.get(s.id);
+    if (!waiters) sessions.set(s.id, (waiters = []));
+    waiters.push({ resolve, reject });
+  });
+}
 
 /** What a handler reads: the session (absent once deleted) and, where it publishes to the session's audience, who that is. */
 interface Reads {
@@ -53,14 +83,17 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
     for (const id of ids) live.publish(operatorChannel(id), pub, { transient });
   };
   const sessionDto = async (s: SessionRow) => (await presentSessions(ctx, [s]))[0]!;
+  /** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */
+  const assignedAudience = assignedAudienceLoader(ctx);
+  const audience = (s: Routed) => (isWaiting(s) ? sessionAudience(ctx.db.delivery, s) : assignedAudience(s));
 
   const load = async (e: SessionEvent): Promise<Reads> => {
     // A new message carries the session's routing state as of its commit; older stored events do not.
     if (e.type === 'message.created' && e.groupId !== undefined) {
-      return { s: undefined, ids: await sessionAudience(ctx.db.delivery, { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }) };
+      return { s: undefined, ids: await audience({ id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }) };
     }
     const s = await findSession(ctx.db.delivery, e.sessionId);
-    return { s, ids: s && toAudience.has(e.type) ? await audience(ctx, s) : new Set() };
+    return { s, ids: s && toAudience.has(e.type) ? await audience(s) : new Set() };
   };
   // Reads started ahead of delivery (see EventBus), taken by the event's handler.
   const ahead = new WeakMap<DomainEvent, Promise<Reads>>();
