@@ -96,7 +96,11 @@ export class RawCentrifugo {
   open(): Promise<void> {
     const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/centrifugo/connection/websocket`, { localAddress: this.localAddress, perMessageDeflate: false });
     this.ws = ws;
-    ws.on('message', (raw) => this.frame(raw.toString()));
+    // Frames still arriving on a connection already closed are dropped, as centrifuge-js does:
+    // what they carried is recovered by the next connection.
+    ws.on('message', (raw) => {
+      if (this.ws === ws) this.frame(raw.toString());
+    });
     ws.on('close', (code) => {
       if (this.ws === ws) this.onClose(code);
     });

@@ -164,6 +164,10 @@ const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, 
  * company's admins and each session's operators, none of them blocked.
  */
 export async function assignedAudiences(db: Executor, companyId: number, sessionIds: readonly string[]): Promise<Map<string, Set<number>>> {
+  if (sessionIds.length === 1) {
+    // Alone (light load, or a typing indicator): the prepared statement of one session.
+    return new Map([[sessionIds[0]!, new Set((await audienceOfAssigned.all(db, companyId, sessionIds[0]!)).map((r) => r.id))]]);
+  }
   const rows = await db.selectFrom('operators').select([sql<string | null>`null`.as('session_id'), 'id'])
     .where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
     .unionAll(db.selectFrom('session_operators as so').innerJoin('operators as o', 'o.id', 'so.operator_id')
