@@ -11,7 +11,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../domain/errors.js';
 import type { Tx } from '../persistence/tx.js';
 import type { MessageRow, SessionRow } from '../persistence/schema.js';
-import { allocateSeq, allocateSeqForParticipant } from '../persistence/repos/sessions.js';
+import { allocateAndInsert, allocateSeq, allocateSeqForParticipant, type NewMessageValues } from '../persistence/repos/sessions.js';
 import { insertMessage } from '../persistence/repos/messages.js';
 import { resolveMessageRefs, type AvatarLookup } from '../queries/messageRefs.js';
 import { presentMessage } from '../presenters/message.js';
@@ -45,30 +45,43 @@ const noAvatars: AvatarLookup = async () => new Map();
 /** Throws SESSION_CLOSED when the session is not open (or does not exist, or the required participant does not take part). */
 export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id'>, input: NewMessageInput): Promise<MessageRow> {
   const now = ctx.clock.now();
-  const allocated = input.authorType === 'OPERATOR' && input.participantOf !== undefined
-    ? await allocateSeqForParticipant(tx.db, session.id, now, input.participantOf, Number(input.authorId))
-    : await allocateSeq(tx.db, session.id, now, input.authorType);
+  const values: NewMessageValues = {
+    id: randomUUID(),
+    author_type: input.authorType,
+    author_id: input.authorId ?? null,
+    author_name: input.authorName ?? null,
+    body: input.body,
+    answers: JSON.stringify(input.answers ?? []),
+    attachments: JSON.stringify(input.attachmentIds ?? []),
+    reply_to_message_id: input.replyToMessageId ?? null,
+  };
+  const participant = input.authorType === 'OPERATOR' && input.participantOf !== undefined
+    ? { companyId: input.participantOf, operatorId: Number(input.authorId) }
+    : undefined;
+  // PostgreSQL: allocation and row in one round trip. SQLite: two statements in process.
+  const allocated = ctx.db.dialect === 'postgres'
+    ? await allocateAndInsert(tx.db, session.id, now, input.authorType, values, participant)
+    : participant
+      ? await allocateSeqForParticipant(tx.db, session.id, now, participant.companyId, participant.operatorId)
+      : await allocateSeq(tx.db, session.id, now, input.authorType);
   if (allocated === undefined) throw new AppError(ErrorCode.SESSION_CLOSED, `session ${session.id} is closed`);
   const seq = allocated.last_seq;
   const companyId = allocated.company_id;
+  // The same defaults as the statement's: a client message is by the session's client.
   const row: MessageRow = {
-    id: randomUUID(),
+    ...values,
+    author_type: input.authorType,
     session_id: session.id,
     seq,
-    author_type: input.authorType,
-    author_id: input.authorId ?? allocated.client_id,
-    author_name: input.authorName ?? allocated.client_name ?? 'Client',
+    author_id: values.author_id ?? allocated.client_id,
+    author_name: values.author_name ?? allocated.client_name ?? 'Client',
     type: 'REGULAR',
-    body: input.body,
-    answers: JSON.stringify(input.answers ?? []),
     actions: '[]',
-    attachments: JSON.stringify(input.attachmentIds ?? []),
-    reply_to_message_id: input.replyToMessageId ?? null,
     created_at: now,
     updated_at: null,
     read_at: null,
   };
-  await insertMessage(tx.db, row);
+  if (ctx.db.dialect !== 'postgres') await insertMessage(tx.db, row);
   const avatars = input.authorType === 'OPERATOR' && input.avatarFileId === null ? noAvatars : ctx.avatars;
   const refs = await resolveMessageRefs(tx.db, companyId, [row], ctx.config.publicUrl, avatars);
   const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
