@@ -60,7 +60,7 @@ export async function postClientMessage(
   // The common case (no retry key, reply or files): allocating the sequence number is the lookup.
   const plain = idempotencyKey === undefined && !body.replyToMessageId && attachmentIds.length === 0;
   try {
-    return await ctx.uow.batch(sessionId, async (tx) => {
+    return await ctx.uow.batch(async (tx) => {
       if (plain) {
         try {
           const m = await appendMessage(ctx, tx, { id: sessionId }, { authorType: 'CLIENT', body: body.body });

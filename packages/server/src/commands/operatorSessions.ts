@@ -38,7 +38,7 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
   // The plain message of a participant: the sequence allocation checks participation and
   // that the session is open. When it fails, the full path below finds out why.
   if (actor.role !== 'ADMIN' && !body.attachments?.length && !body.replyToMessageId && body.body.trim() !== '') {
-    const row = await ctx.uow.batch(sessionId, (tx) => appendMessage(ctx, tx, { id: sessionId }, { ...author, participantOf: actor.companyId, body: body.body }))
+    const row = await ctx.uow.batch((tx) => appendMessage(ctx, tx, { id: sessionId }, { ...author, participantOf: actor.companyId, body: body.body }))
       .catch((err: unknown) => {
         if (err instanceof AppError && err.code === ErrorCode.SESSION_CLOSED) return undefined;
         throw err;
@@ -58,7 +58,7 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
     const target = await findMessage(ctx.db.kysely, body.replyToMessageId);
     if (!target || target.session_id !== s.id) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, 'replyToMessageId: not in this session');
   }
-  const row = await ctx.uow.batch(s.id, (tx) =>
+  const row = await ctx.uow.batch((tx) =>
     appendMessage(ctx, tx, s, { ...author, body: body.body, attachmentIds, replyToMessageId: body.replyToMessageId ?? null }),
   );
   return { id: row.id, createdAt: formatTimestamp(row.created_at) };

@@ -23,13 +23,12 @@ export interface UnitOfWork {
   /**
    * Group commit: like `run`, but units queued while a transaction is in flight
    * share the next one (one commit, one WAL flush for all of them). Each unit is
-   * answered only after that commit. `key` keeps units that touch the same rows
-   * (a session) in one lane, so concurrent lanes never wait on each other's locks.
+   * answered only after that commit. Units run in the order they were queued.
    * A unit must be independent of the others and may run twice: when one unit of a
    * shared transaction throws, nothing of it is kept and every unit runs again on
    * its own, so only the failing one fails.
    */
-  batch<R>(key: string, fn: (tx: Tx) => Promise<R>): Promise<R>;
+  batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
 }
 
 interface Unit {
@@ -40,8 +39,6 @@ interface Unit {
 
 /** At most this many units share a transaction. */
 const MAX_BATCH = 64;
-/** Group-commit lanes; units are spread over them by key (see `batch`). */
-const LANES = 1;
 
 export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): UnitOfWork {
   const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
@@ -74,49 +71,43 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     units.forEach((u, i) => u.resolve(results[i]));
   };
 
-  // One lane on both engines. SQLite has one connection. On PostgreSQL more lanes mean smaller
-  // batches and more round trips per message: with one statement per message, one lane measured
-  // B3 at 0.47× of the peer against 0.43× with two, and B5's p50 at 13–14 ms against 34–41 ms.
-  // The price: a unit that waits on a session row locked by another transaction (an assignment,
-  // a close) holds up the messages queued behind it until that transaction ends.
-  const lanes = Array.from({ length: LANES }, () => ({ queue: [] as Unit[], busy: false }));
-  // better-sqlite3 is synchronous, so a SQLite transaction never spans an I/O wait and nothing
-  // could queue behind it: a lane starting at once would commit every request on its own. It
-  // starts after the current I/O phase instead, so the requests read in that phase share a commit.
-  // PostgreSQL transactions wait on the network, and requests queue behind them as they are.
-  const start = db.dialect === 'sqlite'
-    ? (lane: (typeof lanes)[number]) => { lane.busy = true; setImmediate(() => void drain(lane)); }
-    : (lane: (typeof lanes)[number]) => void drain(lane);
-  const drain = async (lane: (typeof lanes)[number]): Promise<void> => {
-    lane.busy = true;
+  // One queue on both engines. SQLite has one connection. On PostgreSQL, queues spread over
+  // several transactions at once made smaller batches and more round trips per message: one
+  // queue measured B3 at 0.47× of the peer against 0.43× with two, and B5's p50 at 13–14 ms
+  // against 34–41 ms. The price: a unit that waits on a session row locked by another
+  // transaction (an assignment, a close) holds up the units queued behind it until that
+  // transaction ends.
+  const queue: Unit[] = [];
+  let busy = false;
+  const drain = async (): Promise<void> => {
     try {
-      while (lane.queue.length > 0) {
-        const units = lane.queue.splice(0, MAX_BATCH);
+      while (queue.length > 0) {
+        const units = queue.splice(0, MAX_BATCH);
         if (units.length === 1) await run(units[0]!.fn).then(units[0]!.resolve, units[0]!.reject);
         else await runTogether(units);
       }
     } finally {
-      lane.busy = false;
+      busy = false;
     }
   };
+  // better-sqlite3 is synchronous, so a SQLite transaction never spans an I/O wait and nothing
+  // could queue behind it: draining at once would commit every request on its own. It starts
+  // after the current I/O phase instead, so the requests read in that phase share a commit.
+  // PostgreSQL transactions wait on the network, and requests queue behind them as they are.
+  const start = db.dialect === 'sqlite' ? () => void setImmediate(() => void drain()) : () => void drain();
 
   return {
     run,
-    batch<R>(key: string, fn: (tx: Tx) => Promise<R>): Promise<R> {
-      const lane = lanes[laneOf(key, lanes.length)]!;
+    batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
       return new Promise<R>((resolve, reject) => {
-        lane.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-        if (!lane.busy) start(lane);
+        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        if (!busy) {
+          busy = true;
+          start();
+        }
       });
     },
   };
-}
-
-function laneOf(key: string, n: number): number {
-  if (n === 1) return 0;
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
-  return Math.abs(h) % n;
 }
 
 const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
