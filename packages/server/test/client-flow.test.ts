@@ -68,6 +68,11 @@ forEachEngine('client flow', (engine) => {
         const row = await srv.parley.ctx.db.kysely.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
         assert.equal(row.bot_status, 'HELP', 'handed off, and queued: no operator is online');
         assert.equal(row.status, 'OPEN');
+        // Queued: every connection is told that all operators are busy.
+        for (const c of [client, second]) {
+          const notice = await c.next('chatMessageCreatedEmit');
+          assertSeedMessage(notice, { authorType: 'BOT', sessionId, body: /All operators are busy/ });
+        }
 
         // The client's own messages are never echoed back to it.
         assert.ok(client.all('chatMessageCreatedEmit').every((m) => m.authorType !== 'CLIENT'));
