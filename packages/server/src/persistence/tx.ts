@@ -3,6 +3,9 @@
  * in the outbox inside it, and hand them to the bus only after commit.
  */
 import type { Kysely, Transaction } from 'kysely';
+import pg from 'pg';
+import { ErrorCode } from '@parley/protocol';
+import { AppError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
@@ -25,8 +28,10 @@ export interface UnitOfWork {
    * share the next one (one commit, one WAL flush for all of them). Each unit is
    * answered only after that commit. Units run in the order they were queued.
    * A unit must be independent of the others and may run twice: when one unit of a
-   * shared transaction throws, nothing of it is kept and every unit runs again on
-   * its own, so only the failing one fails.
+   * shared transaction throws, or the database refuses the COMMIT, nothing of it is
+   * kept and every unit runs again on its own, so only the failing one fails. A
+   * COMMIT whose outcome is unknown (the connection failed) is never run again: see
+   * {@link commitOutcome}.
    */
   batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
 }
@@ -41,33 +46,54 @@ interface Unit {
 const MAX_BATCH = 64;
 
 export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): UnitOfWork {
-  const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
+  /**
+   * Runs `body` in a transaction with its events in the outbox. A failure before the
+   * COMMIT, or a COMMIT known not to have happened, is 'rolled back'; a COMMIT that
+   * failed but took effect counts as done.
+   */
+  const transact = async (body: (tx: Tx) => Promise<void>): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
     let stored: StoredEvent[] = [];
-    const result = await db.kysely.transaction().execute(async (trx) => {
-      const recorded: DomainEvent[] = [];
-      const value = await fn({ db: trx, record: (e) => recorded.push(e) });
-      stored = await writeOutbox(trx, recorded, now());
-      return value;
+    let committing = false;
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
+        const recorded: DomainEvent[] = [];
+        await body({ db: trx, record: (e) => recorded.push(e) });
+        stored = await writeOutbox(trx, recorded, now());
+        committing = true;
+      });
+    } catch (err) {
+      const outcome = committing ? await commitOutcome(db, err, stored) : 'rolled back';
+      if (outcome !== 'committed') return { failed: err, outcome };
+    }
+    return { stored };
+  };
+
+  const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
+    let value: R;
+    const done = await transact(async (tx) => {
+      value = await fn(tx);
     });
-    bus.deliver(stored);
-    return result;
+    if ('failed' in done) throw done.outcome === 'unknown' ? outcomeUnknown(done.failed) : done.failed;
+    bus.deliver(done.stored);
+    return value!;
   };
 
   const runTogether = async (units: Unit[]): Promise<void> => {
     const results: unknown[] = [];
-    let stored: StoredEvent[] = [];
-    try {
-      await db.kysely.transaction().execute(async (trx) => {
-        const recorded: DomainEvent[] = [];
-        for (const u of units) results.push(await u.fn({ db: trx, record: (e) => recorded.push(e) }));
-        stored = await writeOutbox(trx, recorded, now());
-      });
-    } catch {
+    const done = await transact(async (tx) => {
+      for (const u of units) results.push(await u.fn(tx));
+    });
+    if ('failed' in done) {
+      if (done.outcome === 'unknown') {
+        // It may have committed: running the units again could store everything twice.
+        for (const u of units) u.reject(outcomeUnknown(done.failed));
+        return;
+      }
       // Nothing was committed: each unit on its own, so only the failing one fails.
       for (const u of units) await run(u.fn).then(u.resolve, u.reject);
       return;
     }
-    bus.deliver(stored);
+    bus.deliver(done.stored);
     units.forEach((u, i) => u.resolve(results[i]));
   };
 
@@ -108,6 +134,33 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
       });
     },
   };
+}
+
+/**
+ * After a failed COMMIT: did it take effect? SQLite reports an error only for a
+ * commit it did not make, and so does PostgreSQL when the error is the server's
+ * answer. When the connection failed instead, the transaction's outbox rows tell
+ * (all of them are there, or none): present, it committed. Absent, it is still
+ * unknown, as the server may yet finish a COMMIT it received, and so is a
+ * transaction without durable events.
+ */
+async function commitOutcome(db: Db, err: unknown, stored: StoredEvent[]): Promise<'committed' | 'rolled back' | 'unknown'> {
+  if (db.dialect === 'sqlite' || err instanceof pg.DatabaseError) return 'rolled back';
+  const id = stored.find((s) => s.outboxId !== null)?.outboxId;
+  if (id == null) return 'unknown';
+  try {
+    const row = await db.kysely.selectFrom('outbox').select('id').where('id', '=', id).executeTakeFirst();
+    return row ? 'committed' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What the caller of a unit whose COMMIT has an unknown outcome receives (503). */
+function outcomeUnknown(cause: unknown): AppError {
+  const err = new AppError(ErrorCode.UNAVAILABLE, 'the database connection failed during the commit, which may or may not have been stored; retry with the same Idempotency-Key');
+  err.cause = cause;
+  return err;
 }
 
 const insertOutbox = prepared((db, type: string, payload: string, at: number) =>

@@ -51,6 +51,8 @@ function fromFastify(err: FastifyError & { validation?: AjvError[]; validationCo
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AppError) {
+    // A server-side failure (e.g. a commit with an unknown outcome) is logged with its cause.
+    if (httpStatusOf[err.code] >= 500) req.log.error({ err, cause: err.cause }, err.message);
     const body: ErrorBody = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
     void reply.status(httpStatusOf[err.code]).send({ error: body });
     return;

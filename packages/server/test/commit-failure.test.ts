@@ -1,0 +1,130 @@
+/**
+ * A COMMIT that fails. One the database refuses stored nothing: the units of a shared
+ * transaction run again on their own. One whose connection failed (PostgreSQL) may
+ * have committed: it is looked up, and never run twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { PostgresDriver, SqliteDriver, type DatabaseConnection } from 'kysely';
+import pg from 'pg';
+import { appendMessage } from '../src/commands/appendMessage.js';
+import { forEachEngine, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
+
+/** What the next COMMIT does instead of committing normally. */
+type Fault = 'refused' | 'lost after committing' | 'lost before committing';
+
+const connectionLost = () => new Error('Connection terminated unexpectedly');
+const refusal = (engine: Engine) =>
+  engine === 'sqlite'
+    ? new SQLite.SqliteError('database or disk is full', 'SQLITE_FULL')
+    : new pg.DatabaseError('could not serialize access due to concurrent update', 0, 'error');
+
+forEachEngine('a failing COMMIT', (engine) => {
+  let srv: TestServer;
+  let sessions: string[];
+  let armed: Fault | null = null;
+  const Driver = engine === 'sqlite' ? SqliteDriver : PostgresDriver;
+  const commit = Driver.prototype.commitTransaction;
+
+  before(async () => {
+    // No sweeps during the test: the only transactions are the test's.
+    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000' });
+    const { chatId } = await srv.createChat();
+    sessions = [];
+    for (let i = 0; i < 4; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `C${i}` })).body.id);
+    await srv.parley.settle();
+    Driver.prototype.commitTransaction = async function (this: SqliteDriver & PostgresDriver, conn: DatabaseConnection) {
+      const fault = armed;
+      armed = null;
+      if (fault === null) return commit.call(this, conn);
+      // The transaction is still open on the two "before" faults: the caller rolls it back.
+      if (fault === 'lost after committing') await commit.call(this, conn);
+      throw fault === 'refused' ? refusal(engine) : connectionLost();
+    };
+  });
+  after(async () => {
+    Driver.prototype.commitTransaction = commit;
+    await srv.close();
+  });
+
+  const stored = async (body: string) =>
+    (await srv.parley.ctx.db.kysely.selectFrom('messages').select(['id', 'session_id']).where('body', '=', body).execute());
+  const announced = (body: string) =>
+    srv.events.filter((e) => e.type === 'message.created' && e.message.body === body).map((e) => (e as { message: { id: string } }).message.id);
+
+  /**
+   * Appends one message to each session in units that share one transaction (a first
+   * unit holds the queue until the others are in it); `fault` hits that transaction's COMMIT.
+   */
+  async function sharedCommit(fault: Fault, tag: string): Promise<PromiseSettledResult<unknown>[]> {
+    const { ctx } = srv.parley;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const holder = ctx.uow.batch(() => gate);
+    let toArm: Fault | null = fault; // once: a unit may run again
+    const units = sessions.map((id, i) =>
+      ctx.uow.batch(async (tx) => {
+        if (i === 0) [armed, toArm] = [toArm, null];
+        return appendMessage(ctx, tx, { id }, { authorType: 'CLIENT', body: `${tag} ${i}` });
+      }));
+    open();
+    await holder;
+    const settled = await Promise.allSettled(units);
+    await srv.parley.settle();
+    return settled;
+  }
+
+  test('refused: nothing was stored, so each unit runs again on its own and is stored once', async () => {
+    const settled = await sharedCommit('refused', 'refused');
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    for (let i = 0; i < sessions.length; i++) {
+      const rows = await stored(`refused ${i}`);
+      assert.equal(rows.length, 1, `refused ${i} stored once`);
+      assert.equal(rows[0]!.session_id, sessions[i]);
+      assert.deepEqual(announced(`refused ${i}`), [rows[0]!.id], 'announced once');
+    }
+    assert.equal(armed, null, 'the fault was hit');
+  });
+
+  if (engine === 'postgres') {
+    test('connection lost after the COMMIT took effect: the units succeed, stored and announced once', async () => {
+      const settled = await sharedCommit('lost after committing', 'committed');
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      for (let i = 0; i < sessions.length; i++) {
+        const rows = await stored(`committed ${i}`);
+        assert.equal(rows.length, 1, `committed ${i} stored once`);
+        assert.equal((settled[i] as PromiseFulfilledResult<{ id: string }>).value.id, rows[0]!.id);
+        assert.deepEqual(announced(`committed ${i}`), [rows[0]!.id], 'announced once');
+      }
+    });
+
+    test('connection lost before the COMMIT: the units fail with UNAVAILABLE and are not run again', async () => {
+      const settled = await sharedCommit('lost before committing', 'lost');
+      for (const s of settled) {
+        assert.equal(s.status, 'rejected');
+        assert.equal((s as PromiseRejectedResult).reason.code, 'UNAVAILABLE');
+      }
+      for (let i = 0; i < sessions.length; i++) assert.equal((await stored(`lost ${i}`)).length, 0);
+      assert.deepEqual(srv.events.filter((e) => e.type === 'message.created' && e.message.body.startsWith('lost ')), []);
+    });
+
+    test('over REST: 503 UNAVAILABLE when the outcome is unknown; the retry with the same Idempotency-Key stores it once', async () => {
+      const post = () => srv.api('POST', `/api/v1/sessions/${sessions[0]}/messages`, { body: 'retried' }, { 'idempotency-key': 'k-retried' });
+      armed = 'lost before committing';
+      const first = await post();
+      assert.equal(first.status, 503);
+      assert.equal(first.body.error.code, 'UNAVAILABLE');
+      assert.equal((await stored('retried')).length, 0);
+      const second = await post();
+      assert.equal(second.status, 201);
+      armed = 'lost after committing';
+      const committed = await srv.api('POST', `/api/v1/sessions/${sessions[0]}/messages`, { body: 'committed anyway' });
+      assert.equal(committed.status, 201, 'the COMMIT took effect, so the request succeeded');
+      await srv.parley.settle();
+      assert.deepEqual((await stored('retried')).map((r) => r.id), [second.body.id]);
+      assert.deepEqual((await stored('committed anyway')).map((r) => r.id), [committed.body.id]);
+      assert.deepEqual(announced('committed anyway'), [committed.body.id]);
+    });
+  }
+});
