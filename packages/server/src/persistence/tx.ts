@@ -158,7 +158,7 @@ async function commitOutcome(db: Db, err: unknown, stored: StoredEvent[]): Promi
 
 /** What the caller of a unit whose COMMIT has an unknown outcome receives (503). */
 function outcomeUnknown(cause: unknown): AppError {
-  const err = new AppError(ErrorCode.UNAVAILABLE, 'the database connection failed during the commit, which may or may not have been stored; retry with the same Idempotency-Key');
+  const err = new AppError(ErrorCode.UNAVAILABLE, 'the database connection failed during the commit: the request may or may not have been stored; retry it with the same Idempotency-Key');
   err.cause = cause;
   return err;
 }
