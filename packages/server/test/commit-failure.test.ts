@@ -53,6 +53,18 @@ forEachEngine('a failing COMMIT', (engine) => {
   const announced = (body: string) =>
     srv.events.filter((e) => e.type === 'message.created' && e.message.body === body).map((e) => (e as { message: { id: string } }).message.id);
 
+  /** Each unit succeeded with a message stored once, in its session, and announced once. */
+  async function assertEachStoredOnce(settled: PromiseSettledResult<unknown>[], tag: string) {
+    assert.deepEqual(settled.map((s) => s.status), sessions.map(() => 'fulfilled'));
+    for (let i = 0; i < sessions.length; i++) {
+      const rows = await stored(`${tag} ${i}`);
+      assert.equal(rows.length, 1, `${tag} ${i} stored once`);
+      assert.equal(rows[0]!.session_id, sessions[i]);
+      assert.equal((settled[i] as PromiseFulfilledResult<{ id: string }>).value.id, rows[0]!.id, 'answered with the stored row');
+      assert.deepEqual(announced(`${tag} ${i}`), [rows[0]!.id], 'announced once');
+    }
+  }
+
   /**
    * Appends one message to each session in units that share one transaction (a first
    * unit holds the queue until the others are in it); `fault` hits that transaction's COMMIT.
@@ -76,27 +88,14 @@ forEachEngine('a failing COMMIT', (engine) => {
   }
 
   test('refused: nothing was stored, so each unit runs again on its own and is stored once', async () => {
-    const settled = await sharedCommit('refused', 'refused');
-    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
-    for (let i = 0; i < sessions.length; i++) {
-      const rows = await stored(`refused ${i}`);
-      assert.equal(rows.length, 1, `refused ${i} stored once`);
-      assert.equal(rows[0]!.session_id, sessions[i]);
-      assert.deepEqual(announced(`refused ${i}`), [rows[0]!.id], 'announced once');
-    }
+    await assertEachStoredOnce(await sharedCommit('refused', 'refused'), 'refused');
     assert.equal(armed, null, 'the fault was hit');
   });
 
   if (engine === 'postgres') {
     test('connection lost after the COMMIT took effect: the units succeed, stored and announced once', async () => {
-      const settled = await sharedCommit('lost after committing', 'committed');
-      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
-      for (let i = 0; i < sessions.length; i++) {
-        const rows = await stored(`committed ${i}`);
-        assert.equal(rows.length, 1, `committed ${i} stored once`);
-        assert.equal((settled[i] as PromiseFulfilledResult<{ id: string }>).value.id, rows[0]!.id);
-        assert.deepEqual(announced(`committed ${i}`), [rows[0]!.id], 'announced once');
-      }
+      await assertEachStoredOnce(await sharedCommit('lost after committing', 'committed'), 'committed');
+      assert.equal(armed, null, 'the fault was hit');
     });
 
     test('connection lost before the COMMIT: the units fail with UNAVAILABLE and are not run again', async () => {
