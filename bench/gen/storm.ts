@@ -29,6 +29,8 @@ export interface StormResult {
   recoveredPublications: number;
   resyncedMessages: number;
   reconnectFailures: number;
+  /** Why reconnects failed: the error's message, counted. */
+  reconnectErrors: Record<string, number>;
   allBackSeconds: number;
   unrecoveredOperators: number;
   generatorCpu: number;
@@ -124,6 +126,15 @@ export async function run(p: StormParams, ctx: GenContext): Promise<StormResult>
   const c0 = process.cpuUsage();
   const stormStart = performance.now();
   let reconnectFailures = 0;
+  const reconnectErrors: Record<string, number> = {};
+  const failedReconnect = (who: string, err: unknown) => {
+    reconnectFailures++;
+    // socket.io-client wraps the transport's error: its description says what happened underneath.
+    const cause = (err as { description?: { message?: string; code?: string } } | null)?.description;
+    const detail = cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : '';
+    const why = `${who}: ${err instanceof Error ? err.message : String(err)}${detail}`.slice(0, 160);
+    reconnectErrors[why] = (reconnectErrors[why] ?? 0) + 1;
+  };
   let lastBack = stormStart;
   let unrecoveredOperators = 0;
   const back = () => {
@@ -146,8 +157,8 @@ export async function run(p: StormParams, ctx: GenContext): Promise<StormResult>
         await reconnected;
         await resync(id);
         back();
-      } catch {
-        reconnectFailures++;
+      } catch (err) {
+        failedReconnect('widget', err);
       }
     }),
     ...operators.map(async ({ c }) => {
@@ -160,8 +171,8 @@ export async function run(p: StormParams, ctx: GenContext): Promise<StormResult>
         await c.open();
         if (!c.lastRecovered) unrecoveredOperators++;
         back();
-      } catch {
-        reconnectFailures++;
+      } catch (err) {
+        failedReconnect('operator', err);
       }
     }),
   ];
@@ -182,7 +193,7 @@ export async function run(p: StormParams, ctx: GenContext): Promise<StormResult>
   for (const { c } of operators) c.close();
   return {
     acked: acked.length, failed, missing, duplicated, recoveredPublications, resyncedMessages: resynced.size,
-    reconnectFailures, allBackSeconds: (lastBack - stormStart) / 1000, unrecoveredOperators,
+    reconnectFailures, reconnectErrors, allBackSeconds: (lastBack - stormStart) / 1000, unrecoveredOperators,
     generatorCpu: (cpu.user + cpu.system) / 1e6 / cpuSeconds,
   };
 }

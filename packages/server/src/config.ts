@@ -8,6 +8,13 @@ import path from 'node:path';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /**
+   * Length of the kernel's queue of connections not yet accepted (the kernel caps it at
+   * net.core.somaxconn). When every widget reconnects at once, after a restart or a
+   * network blip, a short queue overflows while the event loop is busy and the kernel
+   * resets the connections it cannot queue.
+   */
+  readonly listenBacklog: number;
   /** Public base URL used in printed links and file URLs. */
   readonly publicUrl: string;
   /** False when publicUrl was derived from PORT. */
@@ -58,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const port = intVar(env, 'PORT', 8080, 0, 65535, problems);
   const host = env.HOST || '0.0.0.0';
+  const listenBacklog = intVar(env, 'LISTEN_BACKLOG', 4096, 1, 65_535, problems);
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const dbUrl = env.DATABASE_URL || '';
   let database: Config['database'];
@@ -90,7 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
   const refreshTokenTtlSeconds = intVar(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 3600, 365 * 86_400, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    host, port, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,
+    host, port, listenBacklog, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,
     bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, trustProxy, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
   });
 }

@@ -98,7 +98,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   // queue) or by the periodic sweep: draining now, with nobody connected yet, would queue
   // them all and send every client the busy message.
 
-  await http.listen({ host: config.host, port: config.port });
+  await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   const addr = http.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${addr.port}`;
