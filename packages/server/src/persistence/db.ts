@@ -13,6 +13,7 @@ import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
 import { statementNames } from './prepared.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -92,6 +93,7 @@ export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
   let delivery: Kysely<Database>;
   let dialect: Dialect;
+  let checkpointer: Checkpointer | null = null;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
     const conn = new SQLite(database.file);
@@ -99,6 +101,7 @@ export function openDb(database: Config['database']): Db {
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
     conn.pragma('busy_timeout = 5000');
+    checkpointer = startCheckpointer(conn, database.file);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(conn) }) });
     delivery = kysely;
     dialect = 'sqlite';
@@ -127,6 +130,8 @@ export function openDb(database: Config['database']): Db {
     },
     async close() {
       if (delivery !== kysely) await delivery.destroy();
+      // The worker's connection first: the last connection to close checkpoints and removes the log.
+      await checkpointer?.close();
       await kysely.destroy();
     },
   };
