@@ -61,6 +61,8 @@ function isErrorEnvelope(v: unknown): v is { error: { code: string; message: str
 /** REST access for one signed-in operator. */
 export class Api {
   private refreshing: Promise<void> | null = null;
+  /** Bumped by clear(): a refresh that started before it must not store its pair. */
+  private generation = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly tokenListeners = new Set<(token: string) => void>();
   /** Set by the app: called once the credentials are definitively unusable. */
@@ -83,18 +85,20 @@ export class Api {
     this.setPair(pair);
   }
 
-  /** Revokes every token of the operator server-side, then forgets them here. */
+  /**
+   * Forgets the tokens here at once (a reload during the call must not find them), then
+   * revokes every token of the operator server-side.
+   */
   async logout(): Promise<void> {
-    try {
-      // Not through request(): a token that is already revoked must not raise an end screen.
-      await this.raw('POST', '/api/v1/auth/logout', undefined, this.token);
-    } finally {
-      this.clear();
-    }
+    const token = this.token;
+    this.clear();
+    // Not through request(): a token that is already revoked must not raise an end screen.
+    await this.raw('POST', '/api/v1/auth/logout', undefined, token);
   }
 
-  /** Forgets the tokens of this tab (no server call). */
+  /** Forgets the tokens of this tab (no server call); a refresh still in flight stores nothing. */
   clear(): void {
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.store.removeItem(TOKEN_KEY);
@@ -132,9 +136,11 @@ export class Api {
     this.refreshing ??= (async () => {
       const refreshToken = this.store.getItem(REFRESH_KEY);
       if (!refreshToken) this.lost(new ApiError(401, 'TOKEN_EXPIRED', 'Your session has expired. Please sign in again.'));
+      const generation = this.generation;
       try {
         // In the body, not the URL: proxies log URLs.
-        this.setPair(await this.raw<TokenPair>('POST', '/api/v1/auth/refresh', { refreshToken }, null));
+        const pair = await this.raw<TokenPair>('POST', '/api/v1/auth/refresh', { refreshToken }, null);
+        if (generation === this.generation) this.setPair(pair);
       } catch (err) {
         // A refused refresh token (used, revoked, expired) means signing in again.
         if (err instanceof ApiError && err.status === 401) this.lost(new ApiError(401, 'TOKEN_EXPIRED', err.message));
