@@ -53,6 +53,8 @@ export class Child {
     if (opts.heapMb) execArgv.push(`--max-old-space-size=${opts.heapMb}`);
     // BENCH_PROFILE=<dir>: CPU profiles of the server-side children, for docs/performance.md.
     if (process.env.BENCH_PROFILE && core === SERVER_CORE) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`);
+    // BENCH_SERVER_FLAGS='--trace-gc …': extra Node/V8 flags for the server-side children, for investigations.
+    if (process.env.BENCH_SERVER_FLAGS && core === SERVER_CORE) execArgv.push(...process.env.BENCH_SERVER_FLAGS.split(/\s+/).filter(Boolean));
     const proc = fork(childEntry, [path.resolve(benchDir, module)], {
       execArgv,
       env: { ...process.env, NODE_ENV: 'production' },

@@ -183,6 +183,43 @@ forEachEngine('operator rules', (engine) => {
     assert.ok(!bodies.includes('before taking') && !bodies.includes('not mine'), 'refused messages are not stored');
   });
 
+  test('operator typing: participants and admins may type; the client and the other followers are told, the author and bystanders are not', async () => {
+    const { chatId } = await srv.createChat({ settings: { operatorsBusyMessage: '' } });
+    const groupId = await createGroup(srv, { name: 'Typists', sessionLimit: 5, chatIds: [chatId] });
+    const holder = await createOperator(srv, { name: 'Holder', groupIds: [groupId] });
+    const bystander = await createOperator(srv, { name: 'Bystander', groupIds: [groupId] });
+    const admin = await createOperator(srv, { name: 'Typing Admin', role: 'ADMIN' });
+    // Nobody is online: the session waits until the holder takes it.
+    const s = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, {})).body.id as string;
+    await srv.parley.settle();
+    assert.equal((await as(srv, holder)('POST', `/api/v1/sessions/${s}/take`)).status, 200);
+    const [holderLive, bystanderLive, adminLive] = [await connectOperator(srv, holder.token), await connectOperator(srv, bystander.token), await connectOperator(srv, admin.token)];
+    const client = await connectClient('v4', srv.url, s);
+    try {
+      await holderLive.centrifuge.rpc('typing', { sessionId: s });
+      assert.deepEqual(await client.until('showTypingIndicatorEmit', () => true), { authorType: 'OPERATOR' });
+      assert.deepEqual((await adminLive.next('typing')).data, { sessionId: s, authorType: 'OPERATOR', authorId: holder.id });
+      // An admin may type in any session of the company; the holder hears it, and never its own.
+      await adminLive.centrifuge.rpc('typing', { sessionId: s });
+      assert.deepEqual((await holderLive.next('typing')).data, { sessionId: s, authorType: 'OPERATOR', authorId: admin.id });
+      assert.equal(holderLive.all('typing').length, 1);
+      assert.equal(adminLive.all('typing').length, 1);
+      // A member of the group who does not hold the session may not type in it, and hears nothing of it.
+      await assert.rejects(bystanderLive.centrifuge.rpc('typing', { sessionId: s }), (e: { code: number }) => e.code === 103);
+      await assert.rejects(holderLive.centrifuge.rpc('typing', { sessionId: 'no-such-session' }), (e: { code: number }) => e.code === 102);
+      await srv.parley.settle();
+      srv.parley.live.publish(`operator:${bystander.id}`, { event: 'barrier', data: {} } as never);
+      await bystanderLive.next('barrier');
+      assert.deepEqual(bystanderLive.all('typing'), []);
+      // Nobody types in a closed session.
+      assert.equal((await as(srv, holder)('DELETE', `/api/v1/sessions/${s}`, { result: 'done' })).status, 200);
+      await assert.rejects(holderLive.centrifuge.rpc('typing', { sessionId: s }), (e: { code: number }) => e.code === 400);
+    } finally {
+      client.close();
+      for (const l of [holderLive, bystanderLive, adminLive]) l.close();
+    }
+  });
+
   test('companies are isolated: another company sees none of this one', async () => {
     const { chatId, botId } = await srv.createChat({ scenario: { start: 'a', nodes: { a: { type: 'question', text: 'hi', next: 'a' } } } });
     const groupId = await createGroup(srv, { name: 'Home', sessionLimit: 5, chatIds: [chatId] });
@@ -205,6 +242,7 @@ forEachEngine('operator rules', (engine) => {
       assert.equal((await outsider('POST', `/api/v1/sessions/${s}/messages`, { body: 'hi' })).body.error.code, 'SESSION_NOT_FOUND');
       assert.equal((await outsider('DELETE', `/api/v1/sessions/${s}`)).body.error.code, 'SESSION_NOT_FOUND');
       assert.equal((await outsider('GET', '/api/v1/sessions?view=all')).body.count, 0);
+      await assert.rejects(otherLive.centrifuge.rpc('typing', { sessionId: s }), (e: { code: number }) => e.code === 102);
       assert.equal((await outsider('GET', `/api/v1/chats/${chatId}`)).body.error.code, 'CHAT_NOT_FOUND');
       assert.equal((await outsider('GET', `/api/v1/bots/${botId}`)).body.error.code, 'BOT_NOT_FOUND');
       assert.equal((await outsider('GET', `/api/v1/operators/${home.id}`)).body.error.code, 'OPERATOR_NOT_FOUND');

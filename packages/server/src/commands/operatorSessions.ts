@@ -11,7 +11,7 @@ import type { MessageRow, SessionRow } from '../persistence/schema.js';
 import { findFiles } from '../persistence/repos/directory.js';
 import { findMessage, markRead } from '../persistence/repos/messages.js';
 import { findGroup, findOperator } from '../persistence/repos/operators.js';
-import { scopeOperatorIds, sessionOperatorIds } from '../persistence/repos/routing.js';
+import { findSessionForOperator, scopeOperatorIds, sessionOperatorIds } from '../persistence/repos/routing.js';
 import { findSession } from '../persistence/repos/sessions.js';
 import { requireVisibleSession } from '../queries/sessionList.js';
 import { resolveMessageRefs } from '../queries/messageRefs.js';
@@ -173,14 +173,15 @@ export async function setSpam(ctx: AppContext, actor: OperatorActor, sessionId: 
 
 /** The operator is typing in a session they take part in; relayed to the client, never stored. */
 export async function operatorTyping(ctx: AppContext, operatorId: number, sessionId: string): Promise<void> {
-  const s = await findSession(ctx.db.kysely, sessionId);
-  const op = await findOperator(ctx.db.kysely, operatorId);
-  if (!s || !op || s.company_id !== op.company_id) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${sessionId} not found`);
+  // The session, the operator and the participation in one statement: typing is frequent.
+  const s = await findSessionForOperator(ctx.db.kysely, sessionId, operatorId);
+  if (!s) throw new AppError(ErrorCode.SESSION_NOT_FOUND, `session ${sessionId} not found`);
   if (s.status !== 'OPEN') throw new AppError(ErrorCode.SESSION_CLOSED, `session ${sessionId} is closed`);
-  if (op.role !== 'ADMIN' && !(await sessionOperatorIds(ctx.db.kysely, s.id)).includes(operatorId)) {
-    throw new AppError(ErrorCode.FORBIDDEN, 'only the session’s operators can type in it');
-  }
-  ctx.bus.publish({ type: 'session.typing', companyId: s.company_id, sessionId: s.id, authorType: 'OPERATOR', authorId: String(operatorId) });
+  if (s.role !== 'ADMIN' && !s.participant) throw new AppError(ErrorCode.FORBIDDEN, 'only the session’s operators can type in it');
+  ctx.bus.publish({
+    type: 'session.typing', companyId: s.company_id, sessionId: s.id, authorType: 'OPERATOR', authorId: String(operatorId),
+    chatId: s.chat_id, groupId: s.group_id, botStatus: s.bot_status,
+  });
 }
 
 /** The operator has read every client message of the session; returns how many were marked. */

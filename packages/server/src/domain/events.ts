@@ -36,7 +36,11 @@ export type DomainEvent =
   /** The operator's tokens were revoked (new password): live connections must close. */
   | { type: 'operator.revoked'; companyId: number; operatorId: string }
   | { type: 'client.presence'; companyId: number; sessionId: string; online: boolean; at: number }
-  | { type: 'session.typing'; companyId: number; sessionId: string; authorType: AuthorType; authorId: string };
+  | {
+      type: 'session.typing'; companyId: number; sessionId: string; authorType: AuthorType; authorId: string;
+      /** The session's routing state, when the publisher has just read it (so the audience needs no session read). */
+      chatId?: string; groupId?: number | null; botStatus?: BotStatus;
+    };
 
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

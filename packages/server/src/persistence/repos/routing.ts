@@ -126,6 +126,34 @@ export async function sessionOperatorIds(db: Executor, sessionId: string): Promi
   return rows.map((r) => r.operator_id);
 }
 
+/**
+ * A session with an operator of its company: the session's status and routing state, the
+ * operator's role, and whether the operator takes part in it (primary or co-operator).
+ * Absent when either is missing or they belong to different companies.
+ */
+const sessionForOperator = prepared((db, sessionId: string, operatorId: number) =>
+  db.selectFrom('sessions as s')
+    .innerJoin('operators as o', 'o.company_id', 's.company_id')
+    .select((eb) => [
+      's.id', 's.company_id', 's.status', 's.chat_id', 's.group_id', 's.bot_status', 'o.role',
+      eb.exists(eb.selectFrom('session_operators as so').select('so.operator_id')
+        .whereRef('so.session_id', '=', 's.id').whereRef('so.operator_id', '=', 'o.id')).as('participant'),
+    ])
+    .where('s.id', '=', sessionId)
+    .where('o.id', '=', operatorId));
+
+export interface SessionForOperator extends Pick<SessionRow, 'id' | 'company_id' | 'status' | 'chat_id' | 'group_id' | 'bot_status'> {
+  role: string;
+  participant: boolean;
+}
+
+/** One statement for an operator's action on a session: see {@link sessionForOperator}. */
+export async function findSessionForOperator(db: Executor, sessionId: string, operatorId: number): Promise<SessionForOperator | undefined> {
+  const row = await sessionForOperator.first(db, sessionId, operatorId);
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return row && { ...row, participant: Boolean(row.participant) };
+}
+
 /** Open sessions with an operator whose client has waited longer than the chat allows. */
 export async function idleAssignedSessions(db: Executor, now: number, limit: number): Promise<SessionRow[]> {
   return db

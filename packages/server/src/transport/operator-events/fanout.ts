@@ -75,6 +75,21 @@ const toAudience = new Set<DomainEvent['type']>(['message.created', 'message.edi
 const readsSession = new Set<DomainEvent['type']>([...toAudience, 'session.operatorChanged', 'session.coOperatorChanged']);
 
 type SessionEvent = Extract<DomainEvent, { sessionId: string }>;
+
+/**
+ * The routing state an event carries as of its commit (a new message) or of the publisher's
+ * read (an operator's typing), so that its audience needs no session read. Older stored
+ * events carry none.
+ */
+function routingOf(e: SessionEvent): Routed | undefined {
+  if (e.type === 'message.created' && e.groupId !== undefined) {
+    return { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus };
+  }
+  if (e.type === 'session.typing' && e.chatId !== undefined && e.groupId !== undefined && e.botStatus !== undefined) {
+    return { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus };
+  }
+  return undefined;
+}
 const needsReads = (e: DomainEvent): e is SessionEvent =>
   readsSession.has(e.type) && !(e.type === 'session.typing' && e.authorType === 'BOT') && !(e.type === 'message.read' && e.reader !== 'CLIENT');
 
@@ -89,9 +104,8 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
 
   const load = async (e: SessionEvent): Promise<Reads> => {
     // A new message carries the session's routing state as of its commit; older stored events do not.
-    if (e.type === 'message.created' && e.groupId !== undefined) {
-      return { s: undefined, ids: await audience({ id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus }) };
-    }
+    const routed = routingOf(e);
+    if (routed) return { s: undefined, ids: await audience(routed) };
     const s = await findSession(ctx.db.delivery, e.sessionId);
     return { s, ids: s && toAudience.has(e.type) ? await audience(s) : new Set() };
   };
@@ -162,13 +176,13 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
           if (e.closedBy === 'CLIENT') send(ids, { event: OperatorEvent.sessionClosedByClient, data: { sessionId: s.id, result: e.result } });
           else send(ids, { event: OperatorEvent.chatSessionDeleted, data: { sessionId: s.id, reason: 'CLOSED' } });
         }),
-      'session.typing': (e) => {
+      'session.typing': async (e) => {
         const { authorType, authorId } = e;
         if (authorType === 'BOT') return;
-        return withSession(e, (s, ids) => {
-          if (authorType === 'OPERATOR') ids.delete(Number(authorId));
-          send(ids, { event: OperatorEvent.typing, data: { sessionId: s.id, authorType, authorId } }, true);
-        });
+        const { s, ids } = await reads(e);
+        if (!s && !routingOf(e)) return;
+        if (authorType === 'OPERATOR') ids.delete(Number(authorId));
+        send(ids, { event: OperatorEvent.typing, data: { sessionId: e.sessionId, authorType, authorId } }, true);
       },
       'client.presence': (e) =>
         withSession(e, (s, ids) => {
