@@ -8,6 +8,9 @@
  *   {id, op: 'stats', reset?}    CPU µs, RSS, heap, event-loop delay since the last reset
  *   {id, op: 'gc'}               full GC (the child runs with --expose-gc)
  */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
@@ -53,6 +56,28 @@ function stats(reset: boolean): ChildStats {
   return out;
 }
 
+/**
+ * BENCH_HEAP_SAMPLE=<dir> (server modules): a sampling heap profile of the objects that
+ * outlive a scavenge (live at the end, or collected by a mark-compact), written at close;
+ * where an allocation site shows here, its objects were promoted to the old generation.
+ */
+const heapSampleDir = process.env.BENCH_HEAP_SAMPLE;
+let heapSession: Session | null = null;
+async function startHeapSample(): Promise<void> {
+  if (!heapSampleDir) return;
+  heapSession = new Session();
+  heapSession.connect();
+  await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+}
+async function writeHeapSample(): Promise<void> {
+  if (!heapSession || !heapSampleDir) return;
+  const { profile } = (await heapSession.post('HeapProfiler.stopSampling')) as { profile: unknown };
+  fs.mkdirSync(heapSampleDir, { recursive: true });
+  fs.writeFileSync(path.join(heapSampleDir, `heap-${process.pid}.heapprofile`), JSON.stringify(profile));
+  heapSession.disconnect();
+  heapSession = null;
+}
+
 const mod = (await import(pathToFileURL(modulePath).href)) as {
   start?: (p: typeof params) => Promise<Started>;
   run?: (p: typeof params, ctx: GenContext) => Promise<unknown>;
@@ -88,6 +113,7 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
     switch (msg.op) {
       case 'start':
         started = await mod.start!(params);
+        await startHeapSample();
         return { url: started.url, info: started.info ?? {} };
       case 'run':
         return mod.run!(params, ctx);
@@ -103,6 +129,7 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
         await new Promise((r) => setTimeout(r, 50));
         return stats(false);
       case 'close':
+        await writeHeapSample();
         await started?.close?.();
         // Exit normally (so that --cpu-prof writes its profile) once the reply is out.
         setTimeout(() => process.exit(0), 100);
