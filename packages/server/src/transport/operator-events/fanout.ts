@@ -82,13 +82,9 @@ type SessionEvent = Extract<DomainEvent, { sessionId: string }>;
  * events carry none.
  */
 function routingOf(e: SessionEvent): Routed | undefined {
-  if (e.type === 'message.created' && e.groupId !== undefined) {
-    return { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus };
-  }
-  if (e.type === 'session.typing' && e.chatId !== undefined && e.groupId !== undefined && e.botStatus !== undefined) {
-    return { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus };
-  }
-  return undefined;
+  if (e.type !== 'message.created' && e.type !== 'session.typing') return undefined;
+  if (e.chatId === undefined || e.groupId === undefined || e.botStatus === undefined) return undefined;
+  return { id: e.sessionId, company_id: e.companyId, chat_id: e.chatId, group_id: e.groupId, bot_status: e.botStatus };
 }
 const needsReads = (e: DomainEvent): e is SessionEvent =>
   readsSession.has(e.type) && !(e.type === 'session.typing' && e.authorType === 'BOT') && !(e.type === 'message.read' && e.reader !== 'CLIENT');
@@ -103,7 +99,6 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
   const audience = (s: Routed) => (isWaiting(s) ? sessionAudience(ctx.db.delivery, s) : assignedAudience(s));
 
   const load = async (e: SessionEvent): Promise<Reads> => {
-    // A new message carries the session's routing state as of its commit; older stored events do not.
     const routed = routingOf(e);
     if (routed) return { s: undefined, ids: await audience(routed) };
     const s = await findSession(ctx.db.delivery, e.sessionId);
