@@ -12,7 +12,7 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
-import { statementNames } from './prepared.js';
+import { statementNames, type DirectRunner } from './prepared.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -26,6 +26,8 @@ export interface Db {
    * request transactions waiting for the main pool; on SQLite the same connection.
    */
   readonly delivery: Kysely<Database>;
+  /** SQLite: runs a statement on the one connection, synchronously (see prepared.ts). */
+  readonly direct: DirectRunner | null;
   /** Runs a trivial query; used by the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +95,7 @@ export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
   let delivery: Kysely<Database>;
   let dialect: Dialect;
+  let direct: DirectRunner | null = null;
   let checkpointer: Checkpointer | null = null;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
@@ -102,7 +105,15 @@ export function openDb(database: Config['database']): Db {
     conn.pragma('foreign_keys = ON');
     conn.pragma('busy_timeout = 5000');
     checkpointer = startCheckpointer(conn, database.file);
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(conn) }) });
+    const statements = cachedStatements(conn);
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+    // As Kysely's SQLite driver runs a query: rows for statements that return rows, else the count.
+    direct = (text, parameters) => {
+      const stmt = statements.prepare(text);
+      if (stmt.reader) return { rows: stmt.all(parameters as unknown[]) as unknown[] };
+      const { changes, lastInsertRowid } = stmt.run(parameters as unknown[]);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    };
     delivery = kysely;
     dialect = 'sqlite';
   } else {
@@ -125,6 +136,7 @@ export function openDb(database: Config['database']): Db {
     kysely,
     delivery,
     dialect,
+    direct,
     async ping() {
       await sql`select 1`.execute(kysely);
     },

@@ -43,6 +43,16 @@ export interface PreparedQuery<A extends Args, R> {
   run(db: Executor, ...args: A): Promise<number>;
 }
 
+/**
+ * Runs a compiled statement on the connection of an open SQLite transaction, synchronously.
+ * The unit of work registers its SQLite transactions here: their connection is theirs until
+ * they end, so a prepared query of the transaction can go to the driver without the executor's
+ * connection hand-off around each statement. Nothing else changes: same statement, same
+ * connection, same transaction.
+ */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+export const directRunners = new WeakMap<Executor, DirectRunner>();
+
 /** Dialect identity of an executor: its adapter's class (a transaction shares it with its database). */
 const dialectOf = (db: Executor): unknown => db.getExecutor().adapter.constructor;
 
@@ -70,6 +80,14 @@ export function prepared<A extends Args, R>(build: (db: Kysely<Database>, ...arg
   const exec = (db: Executor, args: A): Promise<QueryResult<R>> => {
     const p = plan(db);
     const parameters = p.bind.map((b) => ('arg' in b ? args[b.arg] : b.value));
+    const direct = directRunners.get(db);
+    if (direct) {
+      try {
+        return Promise.resolve(direct(p.sql, parameters) as QueryResult<R>);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const query: CompiledQuery<R> = { sql: p.sql, query: p.query, queryId: p.queryId, parameters };
     return db.executeQuery(query);
   };

@@ -11,7 +11,7 @@ import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
-import { prepared } from './prepared.js';
+import { directRunners, prepared } from './prepared.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -56,10 +56,15 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     let committing = false;
     try {
       await db.kysely.transaction().execute(async (trx) => {
-        const recorded: DomainEvent[] = [];
-        await body({ db: trx, record: (e) => recorded.push(e) });
-        stored = await writeOutbox(trx, recorded, now());
-        committing = true;
+        if (db.direct) directRunners.set(trx, db.direct);
+        try {
+          const recorded: DomainEvent[] = [];
+          await body({ db: trx, record: (e) => recorded.push(e) });
+          stored = await writeOutbox(trx, recorded, now());
+          committing = true;
+        } finally {
+          directRunners.delete(trx);
+        }
       });
     } catch (err) {
       const outcome = committing ? await commitOutcome(db, err, stored) : 'rolled back';
