@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Executor } from '../tx.js';
 import { prepared } from '../prepared.js';
 import type { Dialect } from '../db.js';
-import type { Database, SessionRow } from '../schema.js';
+import type { Database, OperatorRow, SessionRow } from '../schema.js';
 
 export interface Candidate {
   operatorId: number;
@@ -143,7 +143,7 @@ const sessionForOperator = prepared((db, sessionId: string, operatorId: number) 
     .where('o.id', '=', operatorId));
 
 export interface SessionForOperator extends Pick<SessionRow, 'id' | 'company_id' | 'status' | 'chat_id' | 'group_id' | 'bot_status'> {
-  role: string;
+  role: OperatorRow['role'];
   participant: boolean;
 }
 
