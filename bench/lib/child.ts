@@ -23,6 +23,8 @@ export interface Started {
 
 export interface ChildStats {
   cpuUs: number;
+  /** CPU µs by thread name (Linux: /proc/self/task), over the same window. */
+  threads?: Record<string, number>;
   wallMs: number;
   rss: number;
   heapUsed: number;
@@ -38,17 +40,37 @@ let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
 let started: Started | null = null;
 
+/** CPU ticks (user + system) of each thread so far, by thread id, with its name. */
+function threadTicks(): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  try {
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      out.set(tid, { name: tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
+    }
+  } catch { /* not Linux */ }
+  return out;
+}
+let threadMark = threadTicks();
+
 function stats(reset: boolean): ChildStats {
+  const ticksNow = threadTicks();
+  const threads: Record<string, number> = {};
+  for (const [tid, t] of ticksNow) threads[t.name] = (threads[t.name] ?? 0) + (t.ticks - (threadMark.get(tid)?.ticks ?? 0)) * 10_000;
   const cpu = process.cpuUsage(cpuMark);
   const mem = process.memoryUsage();
   const out: ChildStats = {
     cpuUs: cpu.user + cpu.system,
+    threads,
     wallMs: performance.now() - wallMark,
     rss: mem.rss,
     heapUsed: mem.heapUsed,
     eld: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6, mean: eld.mean / 1e6 },
   };
   if (reset) {
+    threadMark = ticksNow;
     cpuMark = process.cpuUsage();
     wallMark = performance.now();
     eld.reset();
@@ -76,6 +98,29 @@ async function writeHeapSample(): Promise<void> {
   fs.writeFileSync(path.join(heapSampleDir, `heap-${process.pid}.heapprofile`), JSON.stringify(profile));
   heapSession.disconnect();
   heapSession = null;
+}
+
+/**
+ * BENCH_WINDOW_PROFILE=<dir> (server modules): a CPU profile of the generator's measured
+ * window only (from its start mark to its end mark), without start-up and seeding.
+ */
+const windowProfileDir = process.env.BENCH_WINDOW_PROFILE;
+let windowSession: Session | null = null;
+async function windowProfile(reset: boolean): Promise<void> {
+  if (!windowProfileDir || !started) return;
+  if (windowSession) {
+    const { profile } = (await windowSession.post('Profiler.stop')) as { profile: unknown };
+    fs.mkdirSync(windowProfileDir, { recursive: true });
+    fs.writeFileSync(path.join(windowProfileDir, `window-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    windowSession.disconnect();
+    windowSession = null;
+  } else if (reset) {
+    windowSession = new Session();
+    windowSession.connect();
+    await windowSession.post('Profiler.setSamplingInterval', { interval: 500 });
+    await windowSession.post('Profiler.enable');
+    await windowSession.post('Profiler.start');
+  }
 }
 
 const mod = (await import(pathToFileURL(modulePath).href)) as {
@@ -122,8 +167,11 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
         if (!fn) throw new Error(`no fixture ${msg.name}`);
         return fn(msg.args);
       }
-      case 'stats':
-        return stats(msg.reset ?? false);
+      case 'stats': {
+        const out = stats(msg.reset ?? false);
+        await windowProfile(msg.reset ?? false);
+        return out;
+      }
       case 'gc':
         for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
         await new Promise((r) => setTimeout(r, 50));

@@ -45,6 +45,7 @@ const row = (system: string, t: Trial) => ({
   sent: t.sent, failed: t.failed, lost: t.lost, duplicated: t.duplicated, generatorCpu: round(t.generatorCpu),
   serverCpu: t.server ? round(t.server.cpuUs / 1000 / t.server.wallMs) : null, serverEldP99Ms: t.server ? round(t.server.eld.p99) : null,
   serverEldMaxMs: t.server ? round(t.server.eld.max) : null, rssMb: t.server ? Math.round(t.server.rss / 2 ** 20) : null, lateStarts: t.lateStarts, overloadedAt: t.overloadedAt,
+  serverThreadsCpu: t.server?.threads ? Object.fromEntries(Object.entries(t.server.threads).filter(([, us]) => us > 0).map(([n, us]) => [n, round(us / 1000 / t.server!.wallMs)])) : null,
 });
 
 function integrity(what: string, trials: Trial[]): Check {

@@ -99,6 +99,21 @@ export function prepared<A extends Args, R>(build: (db: Kysely<Database>, ...arg
 }
 
 /**
+ * Prepared queries whose shape depends on how many values they take (an `in` list, a
+ * multi-row `INSERT`): one per length, made on first use, up to `max`. Longer lists get
+ * none (undefined), and the caller builds its statement per call.
+ */
+export function preparedBySize<Q>(max: number, make: (n: number) => Q): (n: number) => Q | undefined {
+  const bySize = new Map<number, Q>();
+  return (n) => {
+    if (n < 1 || n > max) return undefined;
+    let q = bySize.get(n);
+    if (!q) bySize.set(n, (q = make(n)));
+    return q;
+  };
+}
+
+/**
  * A prepared INSERT of whole rows of a table: `insert.run(db, row)` binds the
  * row's values, column by column, to a statement compiled once.
  */

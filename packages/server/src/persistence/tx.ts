@@ -11,7 +11,7 @@ import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
-import { directRunners, prepared } from './prepared.js';
+import { directRunners, prepared, preparedBySize } from './prepared.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -168,8 +168,12 @@ function outcomeUnknown(cause: unknown): AppError {
   return err;
 }
 
-const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
-  db.insertInto('outbox').values({ type, payload, created_at: at }).returning('id'));
+const outboxRows = (db: Kysely<Database>, at: unknown, typesAndPayloads: readonly unknown[]) =>
+  db.insertInto('outbox').values(Array.from({ length: typesAndPayloads.length / 2 }, (_, i) => ({
+    type: typesAndPayloads[2 * i] as string, payload: typesAndPayloads[2 * i + 1] as string, created_at: at as number,
+  }))).returning('id');
+/** The outbox INSERT of 1 to 64 events, prepared; more are built per call. */
+const insertOutbox = preparedBySize(64, (n) => prepared((db, at: number, ...typesAndPayloads: string[]) => outboxRows(db, at, typesAndPayloads), 2 * n + 1));
 
 /**
  * Stores a transaction's durable events, in one statement. Outbox ids come from one
@@ -178,11 +182,10 @@ const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
  */
 async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at: number): Promise<StoredEvent[]> {
   const durable = events.filter((e) => !ephemeralEvents.has(e.type));
-  let ids: number[];
-  if (durable.length === 0) ids = [];
-  else if (durable.length === 1) ids = [(await insertOutbox.first(trx, durable[0]!.type, JSON.stringify(durable[0]), at))!.id];
-  else {
-    const rows = await trx.insertInto('outbox').values(durable.map((e) => ({ type: e.type, payload: JSON.stringify(e), created_at: at }))).returning('id').execute();
+  let ids: number[] = [];
+  if (durable.length > 0) {
+    const values = durable.flatMap((e) => [e.type, JSON.stringify(e)]);
+    const rows = await (insertOutbox(durable.length)?.all(trx, at, ...values) ?? outboxRows(trx, at, values).execute());
     ids = rows.map((r) => r.id).sort((a, b) => a - b);
   }
   let next = 0;

@@ -1,7 +1,7 @@
 /** SQL for routing: candidates with their load, queue order, operator locks, audiences. */
 import { sql, type Kysely } from 'kysely';
 import type { Executor } from '../tx.js';
-import { prepared } from '../prepared.js';
+import { prepared, preparedBySize } from '../prepared.js';
 import type { Dialect } from '../db.js';
 import type { Database, OperatorRow, SessionRow } from '../schema.js';
 
@@ -187,6 +187,15 @@ const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, 
     db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', chatId),
   )));
 
+const audiencesQuery = (db: Kysely<Database>, companyId: number, sessionIds: readonly string[]) =>
+  db.selectFrom('operators').select([sql<string | null>`null`.as('session_id'), 'id'])
+    .where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
+    .unionAll(db.selectFrom('session_operators as so').innerJoin('operators as o', 'o.id', 'so.operator_id')
+      .select(['so.session_id', 'o.id']).where('o.blocked', '=', 0).where('so.session_id', 'in', sessionIds));
+/** Prepared for the lengths the bus's read-ahead window produces (32 events). */
+const audiencesOfAssigned = preparedBySize(32, (n) =>
+  prepared((db, companyId: number, ...sessionIds: string[]) => audiencesQuery(db, companyId, sessionIds), n + 1));
+
 /**
  * The audiences of several assigned sessions of one company, in one query: the
  * company's admins and each session's operators, none of them blocked.
@@ -196,11 +205,7 @@ export async function assignedAudiences(db: Executor, companyId: number, session
     // Alone (light load, or a typing indicator): the prepared statement of one session.
     return new Map([[sessionIds[0]!, new Set((await audienceOfAssigned.all(db, companyId, sessionIds[0]!)).map((r) => r.id))]]);
   }
-  const rows = await db.selectFrom('operators').select([sql<string | null>`null`.as('session_id'), 'id'])
-    .where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
-    .unionAll(db.selectFrom('session_operators as so').innerJoin('operators as o', 'o.id', 'so.operator_id')
-      .select(['so.session_id', 'o.id']).where('o.blocked', '=', 0).where('so.session_id', 'in', sessionIds))
-    .execute();
+  const rows = await (audiencesOfAssigned(sessionIds.length)?.all(db, companyId, ...sessionIds) ?? audiencesQuery(db, companyId, sessionIds).execute());
   const admins = rows.flatMap((r) => (r.session_id === null ? [r.id] : []));
   const out = new Map(sessionIds.map((id) => [id, new Set(admins)]));
   for (const r of rows) if (r.session_id !== null) out.get(r.session_id)?.add(r.id);
