@@ -101,13 +101,14 @@ async function writeHeapSample(): Promise<void> {
 }
 
 /**
- * BENCH_WINDOW_PROFILE=<dir> (server modules): a CPU profile of the generator's measured
- * window only (from its start mark to its end mark), without start-up and seeding.
+ * BENCH_WINDOW_PROFILE=<dir>: a CPU profile of the measured window only, without start-up
+ * and seeding: in server modules from the generator's start mark to its end mark, in other
+ * modules their whole `run` (the in-process benchmarks measure all of it).
  */
 const windowProfileDir = process.env.BENCH_WINDOW_PROFILE;
 let windowSession: Session | null = null;
-async function windowProfile(reset: boolean): Promise<void> {
-  if (!windowProfileDir || !started) return;
+async function windowProfile(reset: boolean, always = false): Promise<void> {
+  if (!windowProfileDir || (!started && !always)) return;
   if (windowSession) {
     const { profile } = (await windowSession.post('Profiler.stop')) as { profile: unknown };
     fs.mkdirSync(windowProfileDir, { recursive: true });
@@ -160,8 +161,15 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
         started = await mod.start!(params);
         await startHeapSample();
         return { url: started.url, info: started.info ?? {} };
-      case 'run':
-        return mod.run!(params, ctx);
+      case 'run': {
+        // In-process benchmarks (B3) have no marks: their whole run is the window.
+        await windowProfile(true, true);
+        try {
+          return await mod.run!(params, ctx);
+        } finally {
+          await windowProfile(false, true);
+        }
+      }
       case 'call': {
         const fn = started?.fixtures?.[msg.name!];
         if (!fn) throw new Error(`no fixture ${msg.name}`);

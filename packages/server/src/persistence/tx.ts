@@ -51,7 +51,10 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
    * COMMIT, or a COMMIT known not to have happened, is 'rolled back'; a COMMIT that
    * failed but took effect counts as done.
    */
-  const transact = async (body: (tx: Tx) => Promise<void>): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
+  const transact = async (
+    body: (tx: Tx) => Promise<void>,
+    onCommitting?: () => void,
+  ): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
     let stored: StoredEvent[] = [];
     let committing = false;
     try {
@@ -62,6 +65,7 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
           await body({ db: trx, record: (e) => recorded.push(e) });
           stored = await writeOutbox(trx, recorded, now());
           committing = true;
+          onCommitting?.();
         } finally {
           directRunners.delete(trx);
         }
@@ -73,21 +77,21 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     return { stored };
   };
 
-  const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
+  const run = async <R>(fn: (tx: Tx) => Promise<R>, onCommitting?: () => void): Promise<R> => {
     let value: R;
     const done = await transact(async (tx) => {
       value = await fn(tx);
-    });
+    }, onCommitting);
     if ('failed' in done) throw done.outcome === 'unknown' ? outcomeUnknown(done.failed) : done.failed;
     bus.deliver(done.stored);
     return value!;
   };
 
-  const runTogether = async (units: Unit[]): Promise<void> => {
+  const runTogether = async (units: Unit[], onCommitting: () => void): Promise<void> => {
     const results: unknown[] = [];
     const done = await transact(async (tx) => {
       for (const u of units) results.push(await u.fn(tx));
-    });
+    }, onCommitting);
     if ('failed' in done) {
       if (done.outcome === 'unknown') {
         // It may have committed: running the units again could store everything twice.
@@ -108,34 +112,63 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
   // against 34–41 ms. The price: a unit that waits on a session row locked by another
   // transaction (an assignment, a close) holds up the units queued behind it until that
   // transaction ends.
+  //
+  // Commit pipelining (PostgreSQL): the next batch starts as soon as the previous one sends its
+  // COMMIT, on another connection, instead of after the COMMIT returns: while PostgreSQL flushes
+  // the log, the next batch's statements run, and its own COMMIT often shares that flush. At most
+  // one batch is being built at a time and at most `pipeline` are open. Events are delivered as each
+  // transaction's COMMIT returns: two batches that touch the same row cannot commit out of order
+  // (the later one waits on the earlier one's row lock, which is held until its COMMIT), and two that
+  // do not are independent.
+  const pipeline = db.dialect === 'postgres' ? 2 : 1;
   const queue: Unit[] = [];
   let busy = false;
-  const drain = async (): Promise<void> => {
-    try {
-      while (queue.length > 0) {
-        const units = queue.splice(0, MAX_BATCH);
-        if (units.length === 1) await run(units[0]!.fn).then(units[0]!.resolve, units[0]!.reject);
-        else await runTogether(units);
-      }
-    } finally {
-      busy = false;
+  let open = 0;
+  let building = false;
+  const pump = (): void => {
+    while (queue.length > 0 && !building && open < pipeline) {
+      const units = queue.splice(0, MAX_BATCH);
+      open++;
+      building = true;
+      let built = false;
+      const committing = () => {
+        if (built) return;
+        built = true;
+        building = false;
+        // The next batch starts once this one's COMMIT is on its way.
+        queueMicrotask(pump);
+      };
+      const done = units.length === 1
+        ? run(units[0]!.fn, committing).then(units[0]!.resolve, units[0]!.reject)
+        : runTogether(units, committing);
+      const after = () => {
+        committing();
+        open--;
+        pump();
+      };
+      void done.then(after, after);
     }
+    if (open === 0 && queue.length === 0) busy = false;
   };
   // better-sqlite3 is synchronous, so a SQLite transaction never spans an I/O wait and nothing
   // could queue behind it: draining at once would commit every request on its own. It starts
   // after the current I/O phase instead, so the requests read in that phase share a commit.
-  // PostgreSQL transactions wait on the network, and requests queue behind them as they are.
-  const start = db.dialect === 'sqlite' ? () => void setImmediate(() => void drain()) : () => void drain();
+  // PostgreSQL transactions wait on the network, and requests queue behind them as they are:
+  // a unit starts a batch at once when none is being built and fewer than `pipeline` are open.
+  const schedule = db.dialect === 'sqlite'
+    ? () => {
+      if (busy) return;
+      busy = true;
+      setImmediate(pump);
+    }
+    : pump;
 
   return {
     run,
     batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-        if (!busy) {
-          busy = true;
-          start();
-        }
+        schedule();
       });
     },
   };
