@@ -4,11 +4,11 @@
  * `message.created` with the presented payload. Every author (client, bot,
  * operator) goes through here.
  */
-import { randomUUID } from 'node:crypto';
 import type { Answer } from '@parley/protocol';
 import { ErrorCode } from '@parley/protocol';
 import type { AppContext } from '../context.js';
 import { AppError } from '../domain/errors.js';
+import { timeOrderedUuid } from '../domain/ids.js';
 import type { Tx } from '../persistence/tx.js';
 import type { MessageRow, SessionRow } from '../persistence/schema.js';
 import { allocateAndInsert, allocateSeq, allocateSeqForParticipant, type NewMessageValues } from '../persistence/repos/sessions.js';
@@ -46,7 +46,7 @@ const noAvatars: AvatarLookup = async () => new Map();
 export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<SessionRow, 'id'>, input: NewMessageInput): Promise<MessageRow> {
   const now = ctx.clock.now();
   const values: NewMessageValues = {
-    id: randomUUID(),
+    id: timeOrderedUuid(now),
     author_type: input.authorType,
     author_id: input.authorId ?? null,
     author_name: input.authorName ?? null,

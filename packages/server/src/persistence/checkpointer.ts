@@ -37,6 +37,8 @@ export interface Checkpointer {
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driver);
+// Named, so that per-thread tools (top -H, /proc) tell its CPU from the garbage collector's threads.
+try { require('node:fs').writeFileSync('/proc/thread-self/comm', 'sqlite-ckpt'); } catch { /* not Linux */ }
 const db = new SQLite(workerData.file);
 db.pragma('busy_timeout = 0');
 const checkpoint = () => {
