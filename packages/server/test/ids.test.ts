@@ -23,6 +23,11 @@ test('a time-ordered UUID: version 7, its time in the first 48 bits, ordered acr
   const same = new Set(Array.from({ length: 10_000 }, () => timeOrderedUuid(t)));
   assert.equal(same.size, 10_000);
   assert.match(timeOrderedUuid(0), /^00000000-0000-7/);
+  // A clock's fractions of a millisecond, or a value out of range, still give a valid id.
+  assert.equal(msOf(timeOrderedUuid(t + 0.75)), t);
+  assert.match(timeOrderedUuid(-5), /^00000000-0000-7/);
+  assert.match(timeOrderedUuid(2 ** 50), /^ffffffff-ffff-7/);
+  for (const x of [t + 0.75, -5, 2 ** 50]) assert.match(timeOrderedUuid(x), V7);
 });
 
 forEachEngine('ids over the API', (engine) => {

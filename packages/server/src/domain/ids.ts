@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
-/** A version 7 UUID for `ms` (default now). Within one millisecond the order is random. */
+/** A version 7 UUID for `ms` (default now; whole milliseconds, 0 to 2^48 − 1). Within one millisecond the order is random. */
 export function timeOrderedUuid(ms: number = Date.now()): string {
-  const time = ms.toString(16).padStart(12, '0');
+  const time = Math.min(Math.max(0, Math.floor(ms)), 2 ** 48 - 1).toString(16).padStart(12, '0');
   // A version 4 UUID supplies the random bits and the variant: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx.
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
