@@ -40,7 +40,7 @@ let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
 let started: Started | null = null;
 
-/** CPU ticks (user + system) of each thread so far, by thread id, with its name. */
+/** CPU ticks (user + system; USER_HZ, 100 a second on Linux) of each thread so far, by thread id, with its name. */
 function threadTicks(): Map<string, { name: string; ticks: number }> {
   const out = new Map<string, { name: string; ticks: number }>();
   try {
@@ -107,7 +107,8 @@ async function writeHeapSample(): Promise<void> {
  */
 const windowProfileDir = process.env.BENCH_WINDOW_PROFILE;
 let windowSession: Session | null = null;
-async function windowProfile(reset: boolean, always = false): Promise<void> {
+/** Starts a profile when none runs, else stops and writes it; called at each reset of the stats. */
+async function toggleWindowProfile(always = false): Promise<void> {
   if (!windowProfileDir || (!started && !always)) return;
   if (windowSession) {
     const { profile } = (await windowSession.post('Profiler.stop')) as { profile: unknown };
@@ -115,7 +116,7 @@ async function windowProfile(reset: boolean, always = false): Promise<void> {
     fs.writeFileSync(path.join(windowProfileDir, `window-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     windowSession.disconnect();
     windowSession = null;
-  } else if (reset) {
+  } else {
     windowSession = new Session();
     windowSession.connect();
     await windowSession.post('Profiler.setSamplingInterval', { interval: 500 });
@@ -163,11 +164,11 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
         return { url: started.url, info: started.info ?? {} };
       case 'run': {
         // In-process benchmarks (B3) have no marks: their whole run is the window.
-        await windowProfile(true, true);
+        await toggleWindowProfile(true);
         try {
           return await mod.run!(params, ctx);
         } finally {
-          await windowProfile(false, true);
+          await toggleWindowProfile(true);
         }
       }
       case 'call': {
@@ -177,7 +178,8 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
       }
       case 'stats': {
         const out = stats(msg.reset ?? false);
-        await windowProfile(msg.reset ?? false);
+        // The measured windows are the spans between resets (a generator's start and end marks).
+        if (msg.reset) await toggleWindowProfile();
         return out;
       }
       case 'gc':

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { PostgresDriver, SqliteDriver, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import { appendMessage } from '../src/commands/appendMessage.js';
-import { forEachEngine, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
+import { forEachEngine, interceptCommit, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
 
 /** What the next COMMIT does instead of committing normally. */
 type Fault = 'refused' | 'lost after committing' | 'lost before committing';
@@ -24,8 +23,7 @@ forEachEngine('a failing COMMIT', (engine) => {
   let srv: TestServer;
   let sessions: string[];
   let armed: Fault | null = null;
-  const Driver = engine === 'sqlite' ? SqliteDriver : PostgresDriver;
-  const commit = Driver.prototype.commitTransaction;
+  let restore = () => {};
 
   before(async () => {
     // No sweeps during the test: the only transactions are the test's.
@@ -34,17 +32,17 @@ forEachEngine('a failing COMMIT', (engine) => {
     sessions = [];
     for (let i = 0; i < 4; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `C${i}` })).body.id);
     await srv.parley.settle();
-    Driver.prototype.commitTransaction = async function (this: SqliteDriver & PostgresDriver, conn: DatabaseConnection) {
+    restore = interceptCommit(engine, async (commit) => {
       const fault = armed;
       armed = null;
-      if (fault === null) return commit.call(this, conn);
+      if (fault === null) return commit();
       // The transaction is still open on the two "before" faults: the caller rolls it back.
-      if (fault === 'lost after committing') await commit.call(this, conn);
+      if (fault === 'lost after committing') await commit();
       throw fault === 'refused' ? refusal(engine) : connectionLost();
-    };
+    });
   });
   after(async () => {
-    Driver.prototype.commitTransaction = commit;
+    restore();
     await srv.close();
   });
 

@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { PostgresDriver, SqliteDriver, type DatabaseConnection } from 'kysely';
 import { appendMessage } from '../src/commands/appendMessage.js';
 import type { MessageRow } from '../src/persistence/schema.js';
-import { forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
+import { forEachEngine, interceptCommit, startTestServer, type TestServer } from './helpers/harness.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -29,8 +28,7 @@ const settlesWithin = (p: Promise<unknown>, ms: number) =>
 forEachEngine('group commit pipelining', (engine) => {
   let srv: TestServer;
   let sessions: string[];
-  const Driver = engine === 'sqlite' ? SqliteDriver : PostgresDriver;
-  const commit = Driver.prototype.commitTransaction;
+  let restore = () => {};
   /** COMMITs to hold: each is reported as reached and proceeds when released. */
   const holds: { reached: Deferred; release: Deferred }[] = [];
 
@@ -40,17 +38,17 @@ forEachEngine('group commit pipelining', (engine) => {
     sessions = [];
     for (let i = 0; i < 3; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `P${i}` })).body.id);
     await srv.parley.settle();
-    Driver.prototype.commitTransaction = async function (this: SqliteDriver & PostgresDriver, conn: DatabaseConnection) {
+    restore = interceptCommit(engine, async (commit) => {
       const hold = holds.shift();
       if (hold) {
         hold.reached.resolve();
         await hold.release.promise;
       }
-      return commit.call(this, conn);
-    };
+      return commit();
+    });
   });
   after(async () => {
-    Driver.prototype.commitTransaction = commit;
+    restore();
     await srv.close();
   });
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
+import { PostgresDriver, SqliteDriver, type DatabaseConnection } from 'kysely';
 import { loadConfig } from '../../src/config.js';
 import { startParley, type Parley } from '../../src/container.js';
 import { domainEventTypes, type DomainEvent } from '../../src/domain/events.js';
@@ -19,6 +20,22 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const pgUrl = process.env.PARLEY_TEST_PG_URL;
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 if (ci && !pgUrl) throw new Error('CI requires PARLEY_TEST_PG_URL (run the suite with `npm test`)');
+
+/**
+ * Replaces the engine's driver COMMIT with `around`, which is given the real one to call (or
+ * not); returns a function that puts the real one back. For tests of what happens around a
+ * COMMIT: one that fails, or one held back.
+ */
+export function interceptCommit(engine: Engine, around: (commit: () => Promise<void>) => Promise<void>): () => void {
+  const Driver = engine === 'sqlite' ? SqliteDriver : PostgresDriver;
+  const real = Driver.prototype.commitTransaction;
+  Driver.prototype.commitTransaction = function (this: SqliteDriver & PostgresDriver, conn: DatabaseConnection) {
+    return around(() => real.call(this, conn));
+  };
+  return () => {
+    Driver.prototype.commitTransaction = real;
+  };
+}
 
 /** Runs `body` as a describe block once per database engine. */
 export function forEachEngine(name: string, body: (engine: Engine) => void): void {
