@@ -79,9 +79,11 @@ function stats(reset: boolean): ChildStats {
 }
 
 /**
- * BENCH_HEAP_SAMPLE=<dir> (server modules): a sampling heap profile of the objects that
- * outlive a scavenge (live at the end, or collected by a mark-compact), written at close;
- * where an allocation site shows here, its objects were promoted to the old generation.
+ * BENCH_HEAP_SAMPLE=<dir> (server modules): a sampling heap profile, over the measured window
+ * (from one reset of the stats to the next, like BENCH_WINDOW_PROFILE), of the objects that
+ * outlive a scavenge (live at the window's end, or collected by a mark-compact); where an
+ * allocation site shows here, its objects were promoted to the old generation.
+ * BENCH_HEAP_SAMPLE_ALL=1: every allocation instead, those a scavenge collects included.
  */
 const heapSampleDir = process.env.BENCH_HEAP_SAMPLE;
 let heapSession: Session | null = null;
@@ -89,13 +91,13 @@ async function startHeapSample(): Promise<void> {
   if (!heapSampleDir) return;
   heapSession = new Session();
   heapSession.connect();
-  await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+  await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_SAMPLE_ALL === '1' } as never);
 }
 async function writeHeapSample(): Promise<void> {
   if (!heapSession || !heapSampleDir) return;
   const { profile } = (await heapSession.post('HeapProfiler.stopSampling')) as { profile: unknown };
   fs.mkdirSync(heapSampleDir, { recursive: true });
-  fs.writeFileSync(path.join(heapSampleDir, `heap-${process.pid}.heapprofile`), JSON.stringify(profile));
+  fs.writeFileSync(path.join(heapSampleDir, `heap-${process.pid}-${Date.now()}.heapprofile`), JSON.stringify(profile));
   heapSession.disconnect();
   heapSession = null;
 }
@@ -160,7 +162,6 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
     switch (msg.op) {
       case 'start':
         started = await mod.start!(params);
-        await startHeapSample();
         return { url: started.url, info: started.info ?? {} };
       case 'run': {
         // In-process benchmarks (B3) have no marks: their whole run is the window.
@@ -179,7 +180,10 @@ process.on('message', (msg: { id: number; op: string; sampled?: number; params?:
       case 'stats': {
         const out = stats(msg.reset ?? false);
         // The measured windows are the spans between resets (a generator's start and end marks).
-        if (msg.reset) await toggleWindowProfile();
+        if (msg.reset) {
+          await toggleWindowProfile();
+          await (heapSession ? writeHeapSample() : startHeapSample());
+        }
         return out;
       }
       case 'gc':

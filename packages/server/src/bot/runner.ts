@@ -153,7 +153,8 @@ export class BotRunner {
       for (const m of reply.messages) {
         await appendMessage(ctx, tx, session, { authorType: 'BOT', authorId: bot.id, authorName: bot.name, body: m.body, answers: m.answers });
       }
-      const updated: SessionRow = { ...session, bot_state: botState, bot_processed_seq: seq };
+      // Object.assign rather than a spread with more fields, which builds new hidden classes on every call (see appendMessage's messageRow).
+      const updated: SessionRow = Object.assign({}, session, { bot_state: botState, bot_processed_seq: seq });
       if (reply.action === 'handoff') await handOff(ctx, tx, updated);
       if (reply.action === 'close') await closeOpenSession(ctx, tx, updated, 'BOT', 'closed by bot');
       return updated;

@@ -121,7 +121,9 @@ export async function markReadByClient(ctx: AppContext, messageId: string, sessi
     if (ok) tx.record({ type: 'message.read', companyId: session.company_id, sessionId: m.session_id, messageId: m.id, reader: 'CLIENT', readAt: at });
     return ok;
   });
-  return changed ? { ...m, read_at: at } : ((await findMessage(ctx.db.kysely, messageId)) ?? m);
+  if (!changed) return (await findMessage(ctx.db.kysely, messageId)) ?? m;
+  m.read_at = at;
+  return m;
 }
 
 /** The client closes its session (DELETE /sessions/{id}). */

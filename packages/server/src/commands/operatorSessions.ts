@@ -34,11 +34,14 @@ async function requireParticipant(ctx: AppContext, actor: OperatorActor, session
 }
 
 export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor, sessionId: string, body: OperatorMessageBody) {
-  const author = { authorType: 'OPERATOR', authorId: String(actor.operatorId), authorName: actor.operator.name, avatarFileId: actor.operator.avatar_file_id } as const;
+  // Each input written out, not spread from a shared object: see appendMessage's messageRow.
+  const authorId = String(actor.operatorId);
+  const authorName = actor.operator.name;
+  const avatarFileId = actor.operator.avatar_file_id;
   // The plain message of a participant: the sequence allocation checks participation and
   // that the session is open. When it fails, the full path below finds out why.
   if (actor.role !== 'ADMIN' && !body.attachments?.length && !body.replyToMessageId && body.body.trim() !== '') {
-    const row = await ctx.uow.batch((tx) => appendMessage(ctx, tx, { id: sessionId }, { ...author, participantOf: actor.companyId, body: body.body }))
+    const row = await ctx.uow.batch((tx) => appendMessage(ctx, tx, { id: sessionId }, { authorType: 'OPERATOR', authorId, authorName, avatarFileId, participantOf: actor.companyId, body: body.body }))
       .catch((err: unknown) => {
         if (err instanceof AppError && err.code === ErrorCode.SESSION_CLOSED) return undefined;
         throw err;
@@ -59,7 +62,7 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
     if (!target || target.session_id !== s.id) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, 'replyToMessageId: not in this session');
   }
   const row = await ctx.uow.batch((tx) =>
-    appendMessage(ctx, tx, s, { ...author, body: body.body, attachmentIds, replyToMessageId: body.replyToMessageId ?? null }),
+    appendMessage(ctx, tx, s, { authorType: 'OPERATOR', authorId, authorName, avatarFileId, body: body.body, attachmentIds, replyToMessageId: body.replyToMessageId ?? null }),
   );
   return { id: row.id, createdAt: formatTimestamp(row.created_at) };
 }
@@ -74,7 +77,7 @@ export async function editMessage(ctx: AppContext, actor: OperatorActor, message
   const now = ctx.clock.now();
   return ctx.uow.run(async (tx) => {
     await tx.db.updateTable('messages').set({ body, updated_at: now }).where('id', '=', m.id).execute();
-    const row: MessageRow = { ...m, body, updated_at: now };
+    const row: MessageRow = Object.assign(m, { body, updated_at: now });
     const refs = await resolveMessageRefs(tx.db, s.company_id, [row], ctx.config.publicUrl, ctx.avatars);
     const message = presentHistoryMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
     tx.record({ type: 'message.edited', companyId: s.company_id, sessionId: s.id, message });
@@ -97,7 +100,8 @@ export async function markReadByOperator(ctx: AppContext, actor: OperatorActor, 
       tx.record({ type: 'message.read', companyId: s.company_id, sessionId: s.id, messageId: m.id, reader: 'OPERATOR', readAt: at });
     }
   });
-  return { ...m, read_at: at };
+  m.read_at = at;
+  return m;
 }
 
 /** Takes a waiting session (help queue, or still with the bot). Of concurrent takes exactly one wins. */

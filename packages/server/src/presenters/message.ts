@@ -32,8 +32,21 @@ export function presentMessage(row: MessageRow, refs: MessageRefs): MessageDto {
 
 /** History items: the event shape plus read/edit state and the reply link. */
 export function presentHistoryMessage(row: MessageRow, refs: MessageRefs): HistoryMessageDto {
+  const m = presentMessage(row, refs);
+  // Named one by one: a spread followed by more fields costs new hidden classes on every call (see appendMessage's messageRow).
   return {
-    ...presentMessage(row, refs),
+    id: m.id,
+    authorId: m.authorId,
+    authorType: m.authorType,
+    authorName: m.authorName,
+    type: m.type,
+    body: m.body,
+    answers: m.answers,
+    createdAt: m.createdAt,
+    sessionId: m.sessionId,
+    attachments: m.attachments,
+    actions: m.actions,
+    avatar: m.avatar,
     readAt: formatNullable(row.read_at),
     updatedAt: formatNullable(row.updated_at),
     replyToMessageId: row.reply_to_message_id,

@@ -151,7 +151,9 @@ export interface SessionForOperator extends Pick<SessionRow, 'id' | 'company_id'
 export async function findSessionForOperator(db: Executor, sessionId: string, operatorId: number): Promise<SessionForOperator | undefined> {
   const row = await sessionForOperator.first(db, sessionId, operatorId);
   // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
-  return row && { ...row, participant: Boolean(row.participant) };
+  if (!row) return undefined;
+  row.participant = Boolean(row.participant);
+  return row as SessionForOperator;
 }
 
 /** Open sessions with an operator whose client has waited longer than the chat allows. */

@@ -48,6 +48,16 @@ export interface PublishOptions {
 
 const pushFrame = (channel: string, pub: string) => `{"push":{"channel":${JSON.stringify(channel)},"pub":${pub}}}`;
 
+/**
+ * A copy of `json` as one string. V8 returns a long JSON.stringify result as a tree of
+ * pieces (about ten heap objects for a message event); history keeps each publication for
+ * minutes, and every object in it is visited by every full garbage collection. Histories
+ * held 42% of the server's heap objects in B5 before this (docs/performance.md).
+ */
+function flat(json: string): string {
+  return Buffer.from(json, 'utf8').toString('utf8');
+}
+
 function toWire(pub: StoredPublication): JsonObject {
   return pub.dataJson === undefined ? { offset: pub.offset } : { data: JSON.parse(pub.dataJson) as unknown, offset: pub.offset };
 }
@@ -80,7 +90,7 @@ export class ChannelRegistry {
     const channel = this.channel(name);
     const offset = channel.top + 1;
     channel.top = offset;
-    channel.pubs.push({ offset, time: this.now(), dataJson });
+    channel.pubs.push({ offset, time: this.now(), dataJson: dataJson === undefined ? undefined : flat(dataJson) });
     if (channel.pubs.length > this.historySize) channel.pubs.shift();
     channel.touchedAt = this.now();
     const frame = pushFrame(name, dataJson === undefined ? `{"offset":${offset}}` : `{"data":${dataJson},"offset":${offset}}`);
