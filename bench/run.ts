@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { startPostgres } from '../scripts/pg.mjs';
 import { benchDir, pin, SERVER_CORE } from './lib/proc.js';
+import { v8FlagsFor } from '../packages/server/src/runtime.js';
 import type { Bench, BenchResult, Options } from './lib/suite.js';
 import { b1, b2 } from './suites/fanout.js';
 import { b3 } from './suites/persist.js';
@@ -40,6 +41,8 @@ function machine() {
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version, kernel, fileLimit: Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()),
+    /** The V8 flags of Parley's processes: those its entry point starts with on one CPU (packages/server/src/runtime.ts). */
+    parleyFlags: v8FlagsFor(1),
   };
 }
 
@@ -79,7 +82,8 @@ fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 
 const m = report.machine;
 console.log(`\n### Benchmarks${smoke ? ' (smoke run: sizes too small to mean anything)' : ''}\n`);
-console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel}, Node ${m.node}; server on core ${SERVER_CORE}, load on the other.\n`);
+const flags = m.parleyFlags.length ? ` (Parley with ${m.parleyFlags.join(' ')}, as its entry point starts on one CPU)` : '';
+console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel}, Node ${m.node}; server on core ${SERVER_CORE}${flags}, load on the other.\n`);
 console.log('| id | measure | Parley | target | met |');
 console.log('|---|---|---|---|---|');
 for (const r of results) for (const c of r.checks) console.log(`| ${r.id} | ${c.what} | ${c.value} | ${c.target} | ${c.met ? 'yes' : '**no**'} |`);

@@ -6,6 +6,7 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ChildStats } from './child.js';
+import { v8FlagsFor } from '../../packages/server/src/runtime.js';
 
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;
@@ -16,6 +17,9 @@ export const benchDir = path.resolve(import.meta.dirname, '..');
 export function pin(pid: number, core: number): void {
   spawnSync('taskset', ['-a', '-pc', String(core), String(pid)], { stdio: 'ignore' });
 }
+
+/** Parley's own processes (bench/targets), as opposed to the peers and the generators. */
+export const isParley = (module: string): boolean => module.startsWith('targets/');
 
 export class Child {
   private next = 1;
@@ -50,6 +54,8 @@ export class Child {
 
   static async spawn(name: string, module: string, core: number, params: Record<string, unknown> = {}, opts: { heapMb?: number } = {}): Promise<Child> {
     const execArgv = ['--import', 'tsx', '--expose-gc'];
+    // Parley on the server core runs as its entry point would start it on one CPU (runtime.ts).
+    if (core === SERVER_CORE && isParley(module)) execArgv.push(...v8FlagsFor(1));
     if (opts.heapMb) execArgv.push(`--max-old-space-size=${opts.heapMb}`);
     // BENCH_PROFILE=<dir>: CPU profiles of the server-side children, for docs/performance.md.
     if (process.env.BENCH_PROFILE && core === SERVER_CORE) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`);

@@ -1,9 +1,15 @@
-/** Entry point: read config, start, seed the demo with --demo, stop cleanly on signals. */
-import { ConfigError, loadConfig } from './config.js';
-import { startParley } from './container.js';
-import { banner, seedDemo } from './demo.js';
+/**
+ * Entry point: read config, start, seed the demo with --demo, stop cleanly on signals.
+ * On one CPU it first starts itself again with the V8 flags of runtime.ts; the rest of
+ * Parley is loaded only by the process that runs it.
+ */
+import { relaunchWithV8Flags } from './runtime.js';
 
 async function main(): Promise<void> {
+  if (relaunchWithV8Flags()) return;
+  const { ConfigError, loadConfig } = await import('./config.js');
+  const { startParley } = await import('./container.js');
+  const { banner, seedDemo } = await import('./demo.js');
   let config;
   try {
     config = loadConfig();

@@ -1,0 +1,45 @@
+/**
+ * Node/V8 settings Parley chooses for the machine it runs on, applied by the entry point.
+ *
+ * On one CPU, V8's parallel and concurrent garbage-collector threads do not run beside the
+ * event loop: they share its only core. A full collection then stops the event loop for the
+ * main thread's part plus every helper's, interleaved by the scheduler: 100–170 ms stalls
+ * in B5 on one core, against 20–35 ms of pause that V8 itself reports. With
+ * `--single-threaded-gc` the main thread does all of the collector's work in its own
+ * increments and the stalls went (docs/performance.md, "Garbage collection on one core").
+ * As the JVM picks its serial collector on one CPU, so does Parley. V8 reads these flags
+ * when the heap is set up, so they are given on the command line, never set at run time
+ * (that aborts V8 at the next collection).
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+
+/** The V8 flags for a process that may run on `cpus` CPUs. */
+export function v8FlagsFor(cpus: number): string[] {
+  return cpus <= 1 ? ['--single-threaded-gc'] : [];
+}
+
+/** Set in the environment of a process Parley started with its flags, so that it does not do so again. */
+const RELAUNCHED = 'PARLEY_V8_FLAGS_APPLIED';
+
+/**
+ * When this process lacks the flags for its CPUs (PARLEY_V8_FLAGS=off: never), runs the same
+ * command again as a child with them, passing signals on and exiting as it exits, and returns
+ * true: the caller then does nothing more. Otherwise returns false.
+ */
+export function relaunchWithV8Flags(): boolean {
+  if (process.env[RELAUNCHED] || process.env.PARLEY_V8_FLAGS === 'off') return false;
+  const missing = v8FlagsFor(os.availableParallelism()).filter((f) => !process.execArgv.includes(f));
+  if (missing.length === 0) return false;
+  const child = spawn(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [RELAUNCHED]: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+  child.on('error', (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+  return true;
+}
