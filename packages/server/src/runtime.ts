@@ -28,7 +28,11 @@ const RELAUNCHED = 'PARLEY_V8_FLAGS_APPLIED';
  * true: the caller then does nothing more. Otherwise returns false.
  */
 export function relaunchWithV8Flags(): boolean {
-  if (process.env[RELAUNCHED] || process.env.PARLEY_V8_FLAGS === 'off') return false;
+  if (process.env[RELAUNCHED]) {
+    watchParent();
+    return false;
+  }
+  if (process.env.PARLEY_V8_FLAGS === 'off') return false;
   const missing = v8FlagsFor(os.availableParallelism()).filter((f) => !process.execArgv.includes(f));
   if (missing.length === 0) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], {
@@ -42,4 +46,18 @@ export function relaunchWithV8Flags(): boolean {
     process.exit(1);
   });
   return true;
+}
+
+/**
+ * In the relaunched process: when the process that started it is gone without passing a
+ * signal on (killed with SIGKILL), stop as on SIGTERM instead of serving on as an orphan.
+ */
+function watchParent(): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, 1000);
+  timer.unref();
 }

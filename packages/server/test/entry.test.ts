@@ -80,6 +80,15 @@ test('on one CPU, main.ts serves from a child started with --single-threaded-gc;
   assert.equal(alive(server.pid), false, 'the server process stopped too');
 });
 
+test('on one CPU, when the process that was started is killed (SIGKILL), the server stops by itself', { skip, timeout: 60_000 }, async () => {
+  const { proc, server, exit } = await startMain('0');
+  assert.notEqual(server.pid, proc.pid);
+  proc.kill('SIGKILL');
+  await exit;
+  for (let i = 0; i < 100 && alive(server.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(server.pid), false, 'the orphaned server stopped');
+});
+
 test('PARLEY_V8_FLAGS=off, or more than one CPU: main.ts serves from its own process', { skip, timeout: 60_000 }, async () => {
   const cases: [string, Record<string, string>][] = [['0', { PARLEY_V8_FLAGS: 'off' }]];
   if (os.availableParallelism() > 1) cases.push(['0,1', {}]);
