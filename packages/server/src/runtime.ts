@@ -6,7 +6,8 @@
  * main thread's part plus every helper's, interleaved by the scheduler: 100–170 ms stalls
  * in B5 on one core, against 20–35 ms of pause that V8 itself reports. With
  * `--single-threaded-gc` the main thread does all of the collector's work in its own
- * increments and the stalls went (docs/performance.md, "Garbage collection on one core").
+ * increments and the stalls went (docs/performance.md, "Spread literals, history strings, and
+ * garbage collection on one core").
  * As the JVM picks its serial collector on one CPU, so does Parley. V8 reads these flags
  * when the heap is set up, so they are given on the command line, never set at run time
  * (that aborts V8 at the next collection).

@@ -45,8 +45,8 @@ const noAvatars: AvatarLookup = async () => new Map();
 /**
  * The stored row, every field named. On Node 20's V8 an object literal that spreads another
  * object and then adds or overrides fields (`{ ...values, seq }`) builds new hidden classes
- * on every evaluation, allocated in the old generation: about 1 KB of garbage per message
- * that only a full mark-compact reclaims (docs/performance.md, "Spread literals").
+ * on every evaluation, allocated in the old generation: here about 2.7 KB of garbage per
+ * message that only a full mark-compact reclaims (docs/performance.md, "Spread literals").
  */
 function messageRow(values: NewMessageValues, authorType: MessageRow['author_type'], sessionId: string, seq: number, now: number, allocated: Allocated): MessageRow {
   return {
