@@ -96,6 +96,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== null && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
   const tokenTtlSeconds = intVar(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 30 * 86_400, problems);
   const refreshTokenTtlSeconds = intVar(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 3600, 365 * 86_400, problems);
+  // Read by runtime.ts before the configuration is loaded; checked here so that a typo is reported, not ignored.
+  const v8Flags = env.PARLEY_V8_FLAGS ?? '';
+  if (!['', 'on', 'off'].includes(v8Flags)) problems.push(`PARLEY_V8_FLAGS must be on or off (got "${v8Flags}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     host, port, listenBacklog, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,

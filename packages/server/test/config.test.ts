@@ -20,13 +20,13 @@ test('config: defaults', () => {
 test('config: every invalid value is listed in one error', () => {
   let err: unknown;
   try {
-    loadConfig({ PORT: 'eighty', LISTEN_BACKLOG: '0', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short' });
+    loadConfig({ PORT: 'eighty', LISTEN_BACKLOG: '0', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short', PARLEY_V8_FLAGS: 'false' });
   } catch (e) {
     err = e;
   }
   assert.ok(err instanceof ConfigError, 'loadConfig throws ConfigError');
-  assert.equal(err.problems.length, 4, err.message);
-  for (const name of ['PORT', 'LISTEN_BACKLOG', 'LOG_LEVEL', 'ADMIN_TOKEN']) {
+  assert.equal(err.problems.length, 5, err.message);
+  for (const name of ['PORT', 'LISTEN_BACKLOG', 'LOG_LEVEL', 'ADMIN_TOKEN', 'PARLEY_V8_FLAGS']) {
     assert.ok(err.problems.some((p) => p.startsWith(name)), `${name} is named: ${err.message}`);
   }
 });

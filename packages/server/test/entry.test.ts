@@ -100,3 +100,13 @@ test('PARLEY_V8_FLAGS=off, or more than one CPU: main.ts serves from its own pro
     assert.equal(await exit, 0);
   }
 });
+
+test('on one CPU, an invalid PARLEY_V8_FLAGS stops the start with code 2 and names the variable', { skip, timeout: 60_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-entry-'));
+  const r = spawnSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', path.join(root, 'packages/server/src/main.ts')], {
+    cwd: root, encoding: 'utf8', timeout: 30_000,
+    env: { ...process.env, DATA_DIR: dir, PORT: '0', ADMIN_TOKEN: 'entry-test-admin-token-0123456789', DATABASE_URL: '', PARLEY_V8_FLAGS: 'false' },
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /PARLEY_V8_FLAGS must be on or off \(got "false"\)/);
+});
