@@ -52,7 +52,7 @@ const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filt
 const pg = engines.includes('postgres') ? await startPostgres({ durable: true }) : null;
 if (pg) pin(pg.pid, SERVER_CORE);
 else if (engines.includes('postgres')) log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
-const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: pg?.url ?? null, engines, log };
+const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: (process.env.BENCH_PG_SOCKET === '1' ? pg?.socketUrl : pg?.url) ?? null, engines, log };
 
 const results: BenchResult[] = [];
 const failures: string[] = [];

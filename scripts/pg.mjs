@@ -53,6 +53,8 @@ export async function startPostgres(opts = {}) {
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** The same cluster over its Unix socket. */
+    socketUrl: `postgres://postgres@/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
     pid,
     stop: () => {
       try {

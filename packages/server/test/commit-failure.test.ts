@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { appendMessage } from '../src/commands/appendMessage.js';
 import { forEachEngine, interceptCommit, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
 
@@ -88,6 +89,46 @@ forEachEngine('a failing COMMIT', (engine) => {
   test('refused: nothing was stored, so each unit runs again on its own and is stored once', async () => {
     await assertEachStoredOnce(await sharedCommit('refused', 'refused'), 'refused');
     assert.equal(armed, null, 'the fault was hit');
+  });
+
+  test('the outbox INSERT refused: the COMMIT sent behind it stores nothing, the other units run again and are stored once', async () => {
+    // A trigger refuses the outbox row of one message. On PostgreSQL the COMMIT is already on its
+    // way behind the INSERT when the refusal comes back, and must roll the whole transaction back.
+    const { kysely } = srv.parley.ctx.db;
+    if (engine === 'sqlite') {
+      await sql`create trigger refuse_outbox before insert on outbox when new.payload like '%refuse-me%' begin select raise(abort, 'outbox row refused'); end`.execute(kysely);
+    } else {
+      await sql`create function refuse_outbox() returns trigger language plpgsql as $$ begin if new.payload like '%refuse-me%' then raise exception 'outbox row refused'; end if; return new; end $$`.execute(kysely);
+      await sql`create trigger refuse_outbox before insert on outbox for each row execute function refuse_outbox()`.execute(kysely);
+    }
+    try {
+      const { ctx } = srv.parley;
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const holder = ctx.uow.batch(() => gate);
+      const units = sessions.map((id, i) =>
+        ctx.uow.batch((tx) => appendMessage(ctx, tx, { id }, { authorType: 'CLIENT', body: i === 1 ? 'outbox refuse-me' : `outbox ${i}` })));
+      open();
+      await holder;
+      const settled = await Promise.allSettled(units);
+      await srv.parley.settle();
+      assert.equal(settled[1]!.status, 'rejected', 'the unit whose outbox row is refused fails');
+      assert.match(String((settled[1] as PromiseRejectedResult).reason), /outbox row refused/);
+      assert.equal((await stored('outbox refuse-me')).length, 0, 'nothing of it is stored');
+      assert.deepEqual(announced('outbox refuse-me'), []);
+      for (const i of [0, 2, 3]) {
+        assert.equal(settled[i]!.status, 'fulfilled');
+        const rows = await stored(`outbox ${i}`);
+        assert.deepEqual(rows.map((r) => r.session_id), [sessions[i]], `outbox ${i} stored once`);
+        assert.deepEqual(announced(`outbox ${i}`), [rows[0]!.id], 'announced once');
+      }
+      // The connections are usable afterwards: the next message is stored.
+      const next = await srv.api('POST', `/api/v1/sessions/${sessions[1]}/messages`, { body: 'after the refusal' });
+      assert.equal(next.status, 201);
+      assert.equal((await stored('after the refusal')).length, 1);
+    } finally {
+      await sql`drop trigger refuse_outbox${sql.raw(engine === 'postgres' ? ' on outbox' : '')}`.execute(kysely);
+    }
   });
 
   if (engine === 'postgres') {

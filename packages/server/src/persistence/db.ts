@@ -3,6 +3,7 @@
  * SQLite (better-sqlite3, WAL) is the embedded default; PostgreSQL (pg) when DATABASE_URL says so.
  */
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -26,6 +27,12 @@ export interface Db {
    * request transactions waiting for the main pool; on SQLite the same connection.
    */
   readonly delivery: Kysely<Database>;
+  /**
+   * Where the unit of work runs its transactions. On PostgreSQL a pool of its own whose
+   * connections wait between transactions with the next one already begun (see
+   * {@link TransactionPool}); on SQLite the same connection.
+   */
+  readonly transactions: Kysely<Database>;
   /** SQLite: runs a statement on the one connection, synchronously (see prepared.ts). */
   readonly direct: DirectRunner | null;
   /** Runs a trivial query; used by the health check. */
@@ -63,6 +70,7 @@ function cachedStatements(conn: SQLite.Database, max = 500): SqliteDatabase {
 }
 
 type QueryFn = (text: unknown, ...rest: unknown[]) => Promise<unknown>;
+type Queryable = { query: QueryFn };
 
 /**
  * A pg pool whose connections run the prepared queries' SQL as named statements:
@@ -74,19 +82,79 @@ class NamedStatementPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
   override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
-    if (callback) return super.connect((err, client, done) => callback(err, client && this.named(client), done));
-    return super.connect().then((client) => this.named(client));
+    if (callback) return super.connect((err, client, done) => callback(err, client && this.wrap(client), done));
+    return super.connect().then((client) => this.wrap(client));
   }
 
-  private named(client: pg.PoolClient): pg.PoolClient {
+  private wrap(client: pg.PoolClient): pg.PoolClient {
     if (this.wrapped.has(client)) return client;
     this.wrapped.add(client);
     const query = client.query.bind(client) as QueryFn;
-    (client as unknown as { query: QueryFn }).query = (text, ...rest) => {
+    const named: QueryFn = (text, ...rest) => {
       const name = typeof text === 'string' && rest.length === 1 ? statementNames.get(text) : undefined;
       return name === undefined ? query(text, ...rest) : query({ name, text, values: rest[0] });
     };
+    (client as unknown as Queryable).query = this.around(client, named);
     return client;
+  }
+
+  /** What a connection of this pool does with a query, given the named-statement runner. */
+  protected around(_client: pg.PoolClient, named: QueryFn): QueryFn {
+    return named;
+  }
+}
+
+/** The answer to a `begin` that needs no round trip: the connection is in a transaction already. */
+const begun = { command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 };
+
+/**
+ * The unit of work's connections (PostgreSQL). Each ends a transaction and begins the next in
+ * one round trip (`commit; begin`, `rollback; begin`, one simple query), so the BEGIN of the
+ * next transaction on that connection costs nothing: the connection waits between uses in an
+ * empty transaction block, which holds no snapshot and no lock (statements take their own
+ * snapshot under READ COMMITTED) and is rolled back when the connection closes. The pool hands
+ * these connections only to the unit of work, so no statement outside a transaction ever runs
+ * on one. Its clients run in pg's pipeline mode, so a query sent while another is in flight
+ * goes out at once: the unit of work sends its outbox INSERT and the COMMIT back to back.
+ */
+class TransactionPool extends NamedStatementPool {
+  protected override around(client: pg.PoolClient, named: QueryFn): QueryFn {
+    const status = () => (client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
+    // What is sent in one turn of the event loop (the outbox INSERT and the COMMIT behind it)
+    // leaves in one write.
+    const stream = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      stream.uncork();
+    };
+    return (text, ...rest) => {
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
+      }
+      switch (text) {
+        // 'T': in a transaction block with no statement yet (the unit of work begins only on a fresh
+        // or ended transaction). Any other state ('I' on a new connection or after a refused COMMIT)
+        // begins for real; a failed one ('E') is rolled back first.
+        case 'begin':
+          if (status() === 'T') return Promise.resolve(begun);
+          return status() === 'E' ? named('rollback; begin') : named(text, ...rest);
+        case 'commit':
+          return named('commit; begin').then((results) => {
+            const commit = (results as pg.QueryResult[])[0]!;
+            // PostgreSQL answers COMMIT in a failed transaction with ROLLBACK and no error: a
+            // statement of it failed, which its own caller is told; here it is a refused commit.
+            if (commit.command !== 'COMMIT') throw new pg.DatabaseError('the transaction was rolled back: a statement in it failed', 0, 'error');
+            return commit;
+          });
+        case 'rollback':
+          return named('rollback; begin').then((results) => (results as pg.QueryResult[])[0]);
+        default:
+          return named(text, ...rest);
+      }
+    };
   }
 }
 
@@ -94,6 +162,7 @@ class NamedStatementPool extends pg.Pool {
 export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
   let delivery: Kysely<Database>;
+  let transactions: Kysely<Database>;
   let dialect: Dialect;
   let direct: DirectRunner | null = null;
   let checkpointer: Checkpointer | null = null;
@@ -115,6 +184,7 @@ export function openDb(database: Config['database']): Db {
       return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
     };
     delivery = kysely;
+    transactions = kysely;
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
@@ -122,19 +192,21 @@ export function openDb(database: Config['database']): Db {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig;
-    const pool = (max: number) => {
-      const p = new NamedStatementPool({ connectionString: database.url, max, types });
+    const pool = (max: number, Pool = NamedStatementPool) => {
+      const p = new Pool({ connectionString: database.url, max, types, pipeline: Pool === TransactionPool });
       // An idle client's error (e.g. the server restarting) must not crash the process.
       p.on('error', () => undefined);
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });
     };
     kysely = pool(10);
     delivery = pool(2);
+    transactions = pool(8, TransactionPool);
     dialect = 'postgres';
   }
   return {
     kysely,
     delivery,
+    transactions,
     dialect,
     direct,
     async ping() {
@@ -142,6 +214,7 @@ export function openDb(database: Config['database']): Db {
     },
     async close() {
       if (delivery !== kysely) await delivery.destroy();
+      if (transactions !== kysely) await transactions.destroy();
       // The worker's connection first: the last connection to close checkpoints and removes the log.
       await checkpointer?.close();
       await kysely.destroy();

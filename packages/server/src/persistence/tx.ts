@@ -56,21 +56,39 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     onCommitting?: () => void,
   ): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
     let stored: StoredEvent[] = [];
+    let outbox: Promise<StoredEvent[]> | null = null;
     let committing = false;
     try {
-      await db.kysely.transaction().execute(async (trx) => {
+      await db.transactions.transaction().execute(async (trx) => {
         if (db.direct) directRunners.set(trx, db.direct);
         try {
           const recorded: DomainEvent[] = [];
           await body({ db: trx, record: (e) => recorded.push(e) });
-          stored = await writeOutbox(trx, recorded, now());
+          outbox = writeOutbox(trx, recorded, now());
+          // Handled below, after the COMMIT; until then a failure must not count as unhandled.
+          outbox.catch(() => undefined);
+          // PostgreSQL: the COMMIT is sent right behind the outbox INSERT, without waiting for its
+          // answer (the transaction pool's connections pipeline). A failed INSERT aborts the
+          // transaction, and the COMMIT then rolls back, which the pool reports as a refused COMMIT.
+          // SQLite's statements run synchronously: there is nothing to overlap.
+          if (db.dialect === 'sqlite') stored = await outbox;
           committing = true;
           onCommitting?.();
         } finally {
           directRunners.delete(trx);
         }
       });
+      if (outbox) stored = await outbox;
     } catch (err) {
+      // The outbox ids, when the INSERT was answered, tell whether a COMMIT whose answer was lost took effect.
+      const inserted = outbox ? await (outbox as Promise<StoredEvent[]>).then((s) => ({ s }), (e: unknown) => ({ e })) : null;
+      if (inserted && 'e' in inserted) {
+        // Refused by the database: the transaction is aborted and its COMMIT a rollback. Lost with
+        // the connection: the COMMIT behind it may have been carried out, and nothing tells.
+        const refused = db.dialect === 'sqlite' || inserted.e instanceof pg.DatabaseError;
+        return { failed: inserted.e, outcome: refused || !committing ? 'rolled back' : 'unknown' };
+      }
+      if (inserted) stored = inserted.s;
       const outcome = committing ? await commitOutcome(db, err, stored) : 'rolled back';
       if (outcome !== 'committed') return { failed: err, outcome };
     }
