@@ -12,7 +12,7 @@ import { appendMessage } from '../src/commands/appendMessage.js';
 import { forEachEngine, interceptCommit, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
 
 /** What the next COMMIT does instead of committing normally. */
-type Fault = 'refused' | 'lost after committing' | 'lost before committing';
+type Fault = 'refused' | 'lost after committing' | 'lost before committing' | 'none';
 
 const connectionLost = () => new Error('Connection terminated unexpectedly');
 const refusal = (engine: Engine) =>
@@ -25,8 +25,19 @@ forEachEngine('a failing COMMIT', (engine) => {
   let sessions: string[];
   let armed: Fault | null = null;
   let restore = () => {};
+  /** PostgreSQL: the next `commit; begin` has its BEGIN replaced by a statement that fails. */
+  let failAfterCommit = false;
+  const realQuery = pg.Client.prototype.query;
 
   before(async () => {
+    // Installed before the server connects: its pools' clients bind `query` when they are made.
+    pg.Client.prototype.query = function (this: pg.Client, text: unknown, ...rest: unknown[]) {
+      if (failAfterCommit && text === 'commit; begin') {
+        failAfterCommit = false;
+        text = 'commit; select 1 / 0';
+      }
+      return (realQuery as (...a: unknown[]) => unknown).call(this, text, ...rest);
+    } as typeof realQuery;
     // No sweeps during the test: the only transactions are the test's.
     srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000' });
     const { chatId } = await srv.createChat();
@@ -36,13 +47,14 @@ forEachEngine('a failing COMMIT', (engine) => {
     restore = interceptCommit(engine, async (commit) => {
       const fault = armed;
       armed = null;
-      if (fault === null) return commit();
+      if (fault === null || fault === 'none') return commit();
       // The transaction is still open on the two "before" faults: the caller rolls it back.
       if (fault === 'lost after committing') await commit();
       throw fault === 'refused' ? refusal(engine) : connectionLost();
     });
   });
   after(async () => {
+    pg.Client.prototype.query = realQuery;
     restore();
     await srv.close();
   });
@@ -135,6 +147,16 @@ forEachEngine('a failing COMMIT', (engine) => {
     test('connection lost after the COMMIT took effect: the units succeed, stored and announced once', async () => {
       await assertEachStoredOnce(await sharedCommit('lost after committing', 'committed'), 'committed');
       assert.equal(armed, null, 'the fault was hit');
+    });
+
+    test('the COMMIT took effect and the statement after it in the same query failed: the units succeed, stored and announced once', async () => {
+      failAfterCommit = true;
+      await assertEachStoredOnce(await sharedCommit('none', 'after commit'), 'after commit');
+      assert.equal(failAfterCommit, false, 'the fault was hit');
+      // The connection begins its next transaction for real: the next message is stored.
+      const next = await srv.api('POST', `/api/v1/sessions/${sessions[0]}/messages`, { body: 'after the failed begin' });
+      assert.equal(next.status, 201);
+      assert.equal((await stored('after the failed begin')).length, 1);
     });
 
     test('connection lost before the COMMIT: the units fail with UNAVAILABLE and are not run again', async () => {

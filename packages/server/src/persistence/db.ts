@@ -3,6 +3,7 @@
  * SQLite (better-sqlite3, WAL) is the embedded default; PostgreSQL (pg) when DATABASE_URL says so.
  */
 import fs from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -106,6 +107,8 @@ class NamedStatementPool extends pg.Pool {
 
 /** The answer to a `begin` that needs no round trip: the connection is in a transaction already. */
 const begun = { command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 };
+/** The answer to a COMMIT that completed when what followed it in the same query failed. */
+const committedAnswer = { command: 'COMMIT', rowCount: null, rows: [], fields: [], oid: 0 };
 
 /**
  * The unit of work's connections (PostgreSQL). Each ends a transaction and begins the next in
@@ -122,7 +125,8 @@ class TransactionPool extends NamedStatementPool {
     const status = () => (client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
     // What is sent in one turn of the event loop (the outbox INSERT and the COMMIT behind it)
     // leaves in one write.
-    const stream = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+    const { connection } = client as unknown as { connection: EventEmitter & { stream: Socket } };
+    const { stream } = connection;
     let corked = false;
     const uncork = () => {
       corked = false;
@@ -141,14 +145,27 @@ class TransactionPool extends NamedStatementPool {
         case 'begin':
           if (status() === 'T') return Promise.resolve(begun);
           return status() === 'E' ? named('rollback; begin') : named(text, ...rest);
-        case 'commit':
+        case 'commit': {
+          // An error after the COMMIT's own completion (a BEGIN that fails, the backend terminated
+          // between the two) must not read as a refused COMMIT: the transaction is committed.
+          let committed = false;
+          const onComplete = (msg: { text: string }) => {
+            if (msg.text === 'COMMIT') committed = true;
+          };
+          connection.on('commandComplete', onComplete);
           return named('commit; begin').then((results) => {
+            connection.off('commandComplete', onComplete);
             const commit = (results as pg.QueryResult[])[0]!;
             // PostgreSQL answers COMMIT in a failed transaction with ROLLBACK and no error: a
             // statement of it failed, which its own caller is told; here it is a refused commit.
             if (commit.command !== 'COMMIT') throw new pg.DatabaseError('the transaction was rolled back: a statement in it failed', 0, 'error');
             return commit;
+          }, (err: unknown) => {
+            connection.off('commandComplete', onComplete);
+            if (committed) return committedAnswer;
+            throw err;
           });
+        }
         case 'rollback':
           return named('rollback; begin').then((results) => (results as pg.QueryResult[])[0]);
         default:
