@@ -15,7 +15,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { startPostgres } from '../scripts/pg.mjs';
-import { benchDir, pin, SERVER_CORE } from './lib/proc.js';
+import { benchDir, pin, SERVER_CORE, watchPostgres } from './lib/proc.js';
 import { v8FlagsFor } from '../packages/server/src/runtime.js';
 import type { Bench, BenchResult, Options } from './lib/suite.js';
 import { b1, b2 } from './suites/fanout.js';
@@ -50,7 +50,10 @@ const log = (line: string) => console.log(line);
 // BENCH_ENGINES=sqlite or =postgres: measure B3 and B5 on one engine only.
 const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filter((e): e is 'sqlite' | 'postgres' => e === 'sqlite' || e === 'postgres');
 const pg = engines.includes('postgres') ? await startPostgres({ durable: true }) : null;
-if (pg) pin(pg.pid, SERVER_CORE);
+if (pg) {
+  pin(pg.pid, SERVER_CORE);
+  watchPostgres(pg.pid);
+}
 else if (engines.includes('postgres')) log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
 const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: (process.env.BENCH_PG_SOCKET === '1' ? pg?.socketUrl : pg?.url) ?? null, engines, log };
 

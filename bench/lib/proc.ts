@@ -4,6 +4,7 @@
  * generators on core 1, so neither steals the other's CPU.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildStats } from './child.js';
 import { v8FlagsFor } from '../../packages/server/src/runtime.js';
@@ -16,6 +17,35 @@ export const benchDir = path.resolve(import.meta.dirname, '..');
 /** Pins a running process (and its threads) to one core; a no-op where taskset is missing. */
 export function pin(pid: number, core: number): void {
   spawnSync('taskset', ['-a', '-pc', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+let postgresPid: number | null = null;
+/** The PostgreSQL cluster the run started: its processes' CPU is reported over each window. */
+export function watchPostgres(pid: number): void {
+  postgresPid = pid;
+}
+
+/** CPU time (µs) used so far by the PostgreSQL server and its backends; null without a cluster. */
+export function postgresCpuUs(): number | null {
+  if (postgresPid === null) return null;
+  const hz = 100; // USER_HZ: the unit of /proc/<pid>/stat's times on Linux
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state, ppid, …, utime (14th), stime,
+    // cutime, cstime (CPU of exited children the process has waited for).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // The server itself counts with its exited backends (cutime, cstime): connections close meanwhile.
+    if (Number(entry) === postgresPid) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    else if (Number(f[1]) === postgresPid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1e6) / hz;
 }
 
 /** Parley's own processes (bench/targets), as opposed to the peers and the generators. */
@@ -118,21 +148,30 @@ export class Child {
  * Runs a generator module on the load core. The server is sampled when the generator
  * marks its window: `server` holds the server's CPU, memory and event-loop delay over it.
  */
-export async function generate<T>(name: string, module: string, params: Record<string, unknown>, server?: Child, onSample?: (name: string) => Promise<void>): Promise<T & { server?: ChildStats; samples: Record<string, ChildStats> }> {
+export async function generate<T>(name: string, module: string, params: Record<string, unknown>, server?: Child, onSample?: (name: string) => Promise<void>): Promise<T & { server?: ChildStats; postgresCpuUs: number | null; samples: Record<string, ChildStats> }> {
   const gen = await Child.spawn(name, module, LOAD_CORE, params);
   let window: Promise<ChildStats> | undefined;
+  let pgAtStart: number | null = null;
+  let postgresUs: number | null = null;
   const samples: Record<string, ChildStats> = {};
   gen.onSample = onSample ?? (async (sample) => {
     if (server) samples[sample] = await server.gc();
   });
   gen.onMark = (mark) => {
     if (!server) return;
-    if (mark === 'start') void server.stats(true);
-    if (mark === 'end') window = server.stats(true);
+    if (mark === 'start') {
+      void server.stats(true);
+      pgAtStart = postgresCpuUs();
+    }
+    if (mark === 'end') {
+      window = server.stats(true);
+      const now = postgresCpuUs();
+      postgresUs = now !== null && pgAtStart !== null ? now - pgAtStart : null;
+    }
   };
   try {
     const result = await gen.run<T>();
-    return { ...result, server: window ? await window : undefined, samples };
+    return { ...result, server: window ? await window : undefined, postgresCpuUs: postgresUs, samples };
   } finally {
     await gen.stop();
   }

@@ -14,16 +14,18 @@ import { summarize, round } from '../lib/stats.js';
 import type { Seeded } from '../targets/parley.js';
 import type { ChildStats } from '../lib/child.js';
 
-type Trial = E2eResult & { server?: ChildStats };
+type Trial = E2eResult & { server?: ChildStats; postgresCpuUs?: number | null };
 
 async function parleyRun(opts: Options, params: { operators: number; sessionLimit: number; sessions: number; idleWidgets: number; mode: E2eParams['mode'] }, pgUrl?: string): Promise<Trial> {
   const { child, url } = await server('parley', 'targets/parley.ts', pgUrl ? { pgUrl } : {});
   try {
     const seeded = await child.call<Seeded>('seed', { operators: params.operators, sessionLimit: params.sessionLimit });
-    return await generate<E2eResult>('e2e', 'gen/e2e.ts', {
+    const t = await generate<E2eResult>('e2e', 'gen/e2e.ts', {
       url, target: 'parley', chatId: seeded.chatId, idleChatId: seeded.idleChatId, operatorTokens: seeded.operators.map((o) => o.token),
       sessions: params.sessions, idleWidgets: params.idleWidgets, mode: params.mode,
     } satisfies E2eParams, child);
+    // PostgreSQL's CPU only where Parley ran on it.
+    return pgUrl ? t : { ...t, postgresCpuUs: null };
   } finally {
     await child.stop();
   }
@@ -45,6 +47,9 @@ const row = (system: string, t: Trial) => ({
   sent: t.sent, failed: t.failed, lost: t.lost, duplicated: t.duplicated, generatorCpu: round(t.generatorCpu),
   serverCpu: t.server ? round(t.server.cpuUs / 1000 / t.server.wallMs) : null, serverEldP99Ms: t.server ? round(t.server.eld.p99) : null,
   serverEldMaxMs: t.server ? round(t.server.eld.max) : null, rssMb: t.server ? Math.round(t.server.rss / 2 ** 20) : null, lateStarts: t.lateStarts, overloadedAt: t.overloadedAt,
+  // PostgreSQL's processes over the same window (they share the server's core), when it took part.
+  postgresCpu: t.postgresCpuUs && t.server ? round(t.postgresCpuUs / 1000 / t.server.wallMs) : null,
+  postgresCpuUsPerMessage: t.postgresCpuUs ? round(t.postgresCpuUs / t.delivered) : null,
   serverThreadsCpu: t.server?.threads ? Object.fromEntries(Object.entries(t.server.threads).filter(([, us]) => us > 0).map(([n, us]) => [n, round(us / 1000 / t.server!.wallMs)])) : null,
 });
 

@@ -96,6 +96,28 @@ forEachEngine('operator rules', (engine) => {
     }
   });
 
+  test('40 operators authenticating at once each get their own identity; a blocked one among them is refused', async () => {
+    // On PostgreSQL the operator reads of one turn share a query: its rows must go to the right requests.
+    const admin = await createOperator(srv, { role: 'ADMIN' });
+    const ops = await Promise.all(Array.from({ length: 40 }, (_, i) => createOperator(srv, { name: `Concurrent ${i}` })));
+    const blocked = ops[7]!;
+    assert.equal((await as(srv, admin)('PATCH', `/api/v1/operators/${blocked.id}/block`)).status, 200);
+    // Each operator twice, interleaved, so that the same id is asked for more than once in a turn.
+    const callers = [...ops, ...ops];
+    const results = await Promise.all(callers.map((op) => as(srv, op)('GET', '/api/v1/operators/me')));
+    results.forEach((r, i) => {
+      const op = callers[i]!;
+      if (op === blocked) {
+        assert.equal(r.status, 403);
+        assert.equal(r.body.error.code, 'OPERATOR_BLOCKED');
+      } else {
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(String(r.body.id), String(op.id));
+        assert.equal(r.body.name, `Concurrent ${ops.indexOf(op)}`);
+      }
+    });
+  });
+
   test('blocking: the console is told and closed, tokens stop working, sessions move on', async () => {
     const { chatId } = await srv.createChat();
     const groupId = await createGroup(srv, { name: 'Blockers', sessionLimit: 5, chatIds: [chatId] });
