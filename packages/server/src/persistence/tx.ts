@@ -70,7 +70,11 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
           // PostgreSQL: the COMMIT is sent right behind the outbox INSERT, without waiting for its
           // answer (the transaction pool's connections pipeline). A failed INSERT aborts the
           // transaction, and the COMMIT then rolls back, which the pool reports as a refused COMMIT.
-          // SQLite's statements run synchronously: there is nothing to overlap.
+          // The INSERT is on the connection before this callback returns: no other statement of the
+          // transaction is in flight (each unit awaited its own), so Kysely hands it to pg at once,
+          // and the COMMIT that Kysely sends after the callback follows it on the wire. (Were it the
+          // other way round, the refused-outbox test in commit-failure.test.ts would find the
+          // refused message stored.) SQLite's statements run synchronously: nothing to overlap.
           if (db.dialect === 'sqlite') stored = await outbox;
           committing = true;
           onCommitting?.();
