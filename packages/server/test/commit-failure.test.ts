@@ -143,6 +143,20 @@ forEachEngine('a failing COMMIT', (engine) => {
     }
   });
 
+  test('a unit that leaves a statement in flight: the outbox INSERT still goes before the COMMIT, stored and announced once', async () => {
+    // The INSERT then waits for that statement, so it is not on the connection when the unit of
+    // work would send the COMMIT behind it: the unit of work must wait for it instead.
+    const { ctx } = srv.parley;
+    const row = await ctx.uow.batch(async (tx) => {
+      const appended = await appendMessage(ctx, tx, { id: sessions[2]! }, { authorType: 'CLIENT', body: 'in flight' });
+      void tx.db.selectFrom('sessions').select('id').where('id', '=', sessions[2]!).execute().catch(() => undefined);
+      return appended;
+    });
+    await srv.parley.settle();
+    assert.deepEqual((await stored('in flight')).map((r) => r.id), [row.id]);
+    assert.deepEqual(announced('in flight'), [row.id]);
+  });
+
   if (engine === 'postgres') {
     test('connection lost after the COMMIT took effect: the units succeed, stored and announced once', async () => {
       await assertEachStoredOnce(await sharedCommit('lost after committing', 'committed'), 'committed');

@@ -105,6 +105,12 @@ class NamedStatementPool extends pg.Pool {
   }
 }
 
+/**
+ * Statements handed to the unit of work's PostgreSQL connections so far. Read before and after a
+ * synchronous call, it tells whether that call put a statement on a connection.
+ */
+export const transactionStatements = { sent: 0 };
+
 /** The answer to a `begin` that needs no round trip: the connection is in a transaction already. */
 const begun = { command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 };
 /** The answer to a COMMIT that completed when what followed it in the same query failed. */
@@ -169,6 +175,7 @@ class TransactionPool extends NamedStatementPool {
         case 'rollback':
           return named('rollback; begin').then((results) => (results as pg.QueryResult[])[0]);
         default:
+          transactionStatements.sent++;
           return named(text, ...rest);
       }
     };

@@ -9,7 +9,7 @@ import { AppError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
-import type { Db } from './db.js';
+import { transactionStatements, type Db } from './db.js';
 import type { Database } from './schema.js';
 import { directRunners, prepared, preparedBySize } from './prepared.js';
 
@@ -64,18 +64,19 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
         try {
           const recorded: DomainEvent[] = [];
           await body({ db: trx, record: (e) => recorded.push(e) });
+          const sentBefore = transactionStatements.sent;
           outbox = writeOutbox(trx, recorded, now());
           // Handled below, after the COMMIT; until then a failure must not count as unhandled.
           outbox.catch(() => undefined);
           // PostgreSQL: the COMMIT is sent right behind the outbox INSERT, without waiting for its
           // answer (the transaction pool's connections pipeline). A failed INSERT aborts the
           // transaction, and the COMMIT then rolls back, which the pool reports as a refused COMMIT.
-          // The INSERT is on the connection before this callback returns: no other statement of the
-          // transaction is in flight (each unit awaited its own), so Kysely hands it to pg at once,
-          // and the COMMIT that Kysely sends after the callback follows it on the wire. (Were it the
-          // other way round, the refused-outbox test in commit-failure.test.ts would find the
-          // refused message stored.) SQLite's statements run synchronously: nothing to overlap.
-          if (db.dialect === 'sqlite') stored = await outbox;
+          // That needs the INSERT on the connection before this callback returns, so that the
+          // COMMIT Kysely sends next follows it on the wire: Kysely hands a statement to pg at once
+          // when none of the transaction is in flight, and the count of statements handed over
+          // tells. When it did not happen (a unit left a statement in flight), or there was nothing
+          // to insert, the INSERT is awaited here. SQLite's statements run synchronously.
+          if (db.dialect === 'sqlite' || transactionStatements.sent === sentBefore) stored = await outbox;
           committing = true;
           onCommitting?.();
         } finally {
