@@ -14,6 +14,7 @@ import { migrate, openDb } from './persistence/db.js';
 import { createUnitOfWork, forgetOutbox, pendingOutbox } from './persistence/tx.js';
 import { insertCompany } from './persistence/repos/directory.js';
 import { operatorAvatars } from './queries/avatars.js';
+import { messagesById } from './queries/messages.js';
 import { BotRunner } from './bot/runner.js';
 import { scenarioProvider } from './bot/scenarioProvider.js';
 import { webhookProvider } from './bot/webhookProvider.js';
@@ -91,7 +92,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
 
   // Events committed before a crash but never delivered go out first, in order; then
   // bot turns cut short are redone.
-  bus.deliver(await pendingOutbox(db.kysely));
+  bus.deliver(await pendingOutbox(db.kysely, (companyId, ids) => messagesById(ctx, companyId, ids)));
   await bus.idle();
   await bots.resumeStranded();
   // Waiting sessions are routed once consoles reconnect (each first connection drains the

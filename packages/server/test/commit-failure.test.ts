@@ -87,10 +87,11 @@ forEachEngine('a failing COMMIT', (engine) => {
     const holder = ctx.uow.batch(() => gate);
     let toArm: Fault | null = fault; // once: a unit may run again
     const units = sessions.map((id, i) =>
+      // One statement each, as a plain client message: on PostgreSQL they run together.
       ctx.uow.batch(async (tx) => {
         if (i === 0) [armed, toArm] = [toArm, null];
         return appendMessage(ctx, tx, { id }, { authorType: 'CLIENT', body: `${tag} ${i}` });
-      }));
+      }, { oneStatement: true }));
     open();
     await holder;
     const settled = await Promise.allSettled(units);
@@ -104,13 +105,15 @@ forEachEngine('a failing COMMIT', (engine) => {
   });
 
   test('the outbox INSERT refused: the COMMIT sent behind it stores nothing, the other units run again and are stored once', async () => {
-    // A trigger refuses the outbox row of one message. On PostgreSQL the COMMIT is already on its
-    // way behind the INSERT when the refusal comes back, and must roll the whole transaction back.
+    // A trigger refuses the outbox row of any transaction with a message of session 1 (the row
+    // names the session). On PostgreSQL the COMMIT is already on its way behind the INSERT when the
+    // refusal comes back, and must roll the whole transaction back.
     const { kysely } = srv.parley.ctx.db;
+    const refused = sql.lit(`%${sessions[1]}%`);
     if (engine === 'sqlite') {
-      await sql`create trigger refuse_outbox before insert on outbox when new.payload like '%refuse-me%' begin select raise(abort, 'outbox row refused'); end`.execute(kysely);
+      await sql`create trigger refuse_outbox before insert on outbox when new.payload like ${refused} begin select raise(abort, 'outbox row refused'); end`.execute(kysely);
     } else {
-      await sql`create function refuse_outbox() returns trigger language plpgsql as $$ begin if new.payload like '%refuse-me%' then raise exception 'outbox row refused'; end if; return new; end $$`.execute(kysely);
+      await sql`create function refuse_outbox() returns trigger language plpgsql as $$ begin if new.payload like ${refused} then raise exception 'outbox row refused'; end if; return new; end $$`.execute(kysely);
       await sql`create trigger refuse_outbox before insert on outbox for each row execute function refuse_outbox()`.execute(kysely);
     }
     try {
@@ -135,7 +138,7 @@ forEachEngine('a failing COMMIT', (engine) => {
         assert.deepEqual(announced(`outbox ${i}`), [rows[0]!.id], 'announced once');
       }
       // The connections are usable afterwards: the next message is stored.
-      const next = await srv.api('POST', `/api/v1/sessions/${sessions[1]}/messages`, { body: 'after the refusal' });
+      const next = await srv.api('POST', `/api/v1/sessions/${sessions[2]}/messages`, { body: 'after the refusal' });
       assert.equal(next.status, 201);
       assert.equal((await stored('after the refusal')).length, 1);
     } finally {

@@ -5,6 +5,9 @@ import { demoScenario } from '../src/bot/scenario/index.js';
 import { connectClient } from './helpers/clients.js';
 import { ManualClock, eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { assertSeedMessage } from './helpers/shapes.js';
+import { appendMessage } from '../src/commands/appendMessage.js';
+import { EventBus } from '../src/events/bus.js';
+import { createUnitOfWork } from '../src/persistence/tx.js';
 
 const echoScenario = {
   start: 'ask',
@@ -183,5 +186,36 @@ forEachEngine('sessions', (engine) => {
     assert.deepEqual(history.body.items.map((m: any) => m.body).slice(-3), ['before the crash', 'Echo: before the crash', 'Say something']);
     const left = await srv.parley.ctx.db.kysely.selectFrom('outbox').select('id').execute();
     assert.deepEqual(left, [], 'delivered events are forgotten');
+  });
+
+  test('a shared transaction stopped between COMMIT and delivery: one outbox row naming its messages, each delivered once after the restart', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id);
+    await srv.parley.settle();
+    const { ctx } = srv.parley;
+    // A unit of work whose bus has no subscribers and forgets nothing: what it commits is never
+    // delivered, as if the process had stopped right after the COMMIT.
+    const stalled = createUnitOfWork(ctx.db, new EventBus(ctx.log, async () => undefined), () => Date.now());
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const holder = stalled.batch(() => gate);
+    const units = ids.map((id, i) => stalled.batch((tx) => appendMessage(ctx, tx, { id }, { authorType: 'CLIENT', body: `stopped ${i}` })));
+    open();
+    await holder;
+    const rows = await Promise.all(units);
+    const outbox = await ctx.db.kysely.selectFrom('outbox').select(['type', 'payload']).execute();
+    assert.equal(outbox.length, 1, 'one row for the shared transaction: ' + JSON.stringify(outbox));
+    assert.equal(outbox[0]!.type, 'message.created');
+    const entries = JSON.parse(outbox[0]!.payload) as { type: string; sessionId: string; messageId: string; message?: unknown }[];
+    assert.deepEqual(entries.map((e) => [e.type, e.sessionId, e.messageId]), rows.map((r, i) => ['message.created', ids[i], r.id]));
+    assert.ok(entries.every((e) => e.message === undefined) && !outbox[0]!.payload.includes('stopped'), 'the messages are named, not copied');
+    await srv.restart();
+    await srv.parley.settle();
+    for (const [i, s] of ids.entries()) {
+      const history = await srv.api('GET', `/api/v1/sessions/${s}/messages`);
+      assert.deepEqual(history.body.items.map((m: any) => m.body), ['Say something', `stopped ${i}`, `Echo: stopped ${i}`, 'Say something'],
+        'the bot answered the recovered message once');
+    }
+    assert.deepEqual(await srv.parley.ctx.db.kysely.selectFrom('outbox').select('id').execute(), [], 'delivered events are forgotten');
   });
 });

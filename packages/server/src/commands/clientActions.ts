@@ -97,7 +97,8 @@ export async function postClientMessage(
         await insertIdempotencyKey(tx.db, { session_id: sessionId, key: idempotencyKey, request_hash: hash, message_id: m.id, created_at: m.created_at });
       }
       return { id: m.id, createdAt: formatTimestamp(m.created_at), replayed: false };
-    });
+      // A plain message is one statement (appendMessage's), sent at once: it can run together with its neighbours.
+    }, { oneStatement: plain });
   } catch (err) {
     // A concurrent request with the same key won the insert: answer with its message.
     if (isUniqueViolation(err)) {

@@ -41,7 +41,9 @@ export async function sendOperatorMessage(ctx: AppContext, actor: OperatorActor,
   // The plain message of a participant: the sequence allocation checks participation and
   // that the session is open. When it fails, the full path below finds out why.
   if (actor.role !== 'ADMIN' && !body.attachments?.length && !body.replyToMessageId && body.body.trim() !== '') {
-    const row = await ctx.uow.batch((tx) => appendMessage(ctx, tx, { id: sessionId }, { authorType: 'OPERATOR', authorId, authorName, avatarFileId, participantOf: actor.companyId, body: body.body }))
+    // One statement (appendMessage's) unless the author's avatar has to be looked up.
+    const row = await ctx.uow.batch((tx) => appendMessage(ctx, tx, { id: sessionId }, { authorType: 'OPERATOR', authorId, authorName, avatarFileId, participantOf: actor.companyId, body: body.body }),
+      { oneStatement: avatarFileId === null })
       .catch((err: unknown) => {
         if (err instanceof AppError && err.code === ErrorCode.SESSION_CLOSED) return undefined;
         throw err;

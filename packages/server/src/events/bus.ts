@@ -23,7 +23,7 @@ export type Subscriber = {
 };
 
 export interface StoredEvent {
-  /** Outbox row id; null for ephemeral events. */
+  /** Outbox row id (shared by the durable events of one transaction); null for ephemeral events. */
   readonly outboxId: number | null;
   readonly event: DomainEvent;
 }
@@ -40,13 +40,17 @@ export class EventBus {
   /** How many events at the front of the queue have been offered to `prefetch`. */
   private prefetched = 0;
   private running: Promise<void> | null = null;
+  /** Outbox rows with events still queued: id → how many. A row is forgotten when it reaches none. */
+  private readonly undelivered = new Map<number, number>();
   private readonly delivered: number[] = [];
   private forgetTimer: NodeJS.Timeout | null = null;
   private forgetting: Promise<void> = Promise.resolve();
+  /** Deletes of delivered rows queued or running. */
+  private forgets = 0;
 
   /**
-   * @param onDelivered called with outbox ids whose handlers have all run, so the
-   *   outbox can forget them. Batched: one delete per FORGET_BATCH events or per
+   * @param onDelivered called with outbox ids whose events' handlers have all run, so
+   *   the outbox can forget them. Batched: one delete per FORGET_BATCH rows or per
    *   FORGET_DELAY_MS, instead of one write transaction per message. A crash in
    *   between only means those events are delivered again at start-up.
    */
@@ -62,6 +66,9 @@ export class EventBus {
   /** Queues committed events for delivery, preserving order. */
   deliver(events: readonly StoredEvent[]): void {
     if (events.length === 0) return;
+    for (const e of events) {
+      if (e.outboxId !== null) this.undelivered.set(e.outboxId, (this.undelivered.get(e.outboxId) ?? 0) + 1);
+    }
     this.queue.push(...events);
     this.running ??= this.pump().finally(() => {
       this.running = null;
@@ -79,8 +86,9 @@ export class EventBus {
     await this.forget();
   }
 
+  /** Nothing queued, and every delivered outbox row forgotten. */
   isIdle(): boolean {
-    return this.running === null && this.queue.length === 0;
+    return this.running === null && this.queue.length === 0 && this.delivered.length === 0 && this.forgets === 0;
   }
 
   private async pump(): Promise<void> {
@@ -90,12 +98,23 @@ export class EventBus {
       if (!next) break;
       this.prefetched = Math.max(0, this.prefetched - 1);
       await this.dispatch(next.event);
-      if (next.outboxId !== null) {
+      if (next.outboxId !== null && this.done(next.outboxId)) {
         this.delivered.push(next.outboxId);
         if (this.delivered.length >= FORGET_BATCH) void this.forget();
         else this.forgetTimer ??= setTimeout(() => void this.forget(), FORGET_DELAY_MS).unref();
       }
     }
+  }
+
+  /** Counts one event of an outbox row as delivered; true when it was the row's last. */
+  private done(outboxId: number): boolean {
+    const left = (this.undelivered.get(outboxId) ?? 1) - 1;
+    if (left > 0) {
+      this.undelivered.set(outboxId, left);
+      return false;
+    }
+    this.undelivered.delete(outboxId);
+    return true;
   }
 
   private prefetch(): void {
@@ -121,7 +140,9 @@ export class EventBus {
     this.forgetTimer = null;
     const ids = this.delivered.splice(0);
     if (ids.length > 0) {
-      this.forgetting = this.forgetting.then(() => this.onDelivered(ids)).catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'));
+      this.forgets++;
+      this.forgetting = this.forgetting.then(() => this.onDelivered(ids)).catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'))
+        .finally(() => this.forgets--);
     }
     return this.forgetting;
   }

@@ -8,7 +8,10 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import {
+  Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type CompiledQuery, type DatabaseConnection, type Driver, type Migration, type MigrationProvider,
+  type QueryResult, type SqliteDatabase, type SqliteStatement, type TransactionSettings,
+} from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
@@ -105,12 +108,6 @@ class NamedStatementPool extends pg.Pool {
   }
 }
 
-/**
- * Statements handed to the unit of work's PostgreSQL connections so far. Read before and after a
- * synchronous call, it tells whether that call put a statement on a connection.
- */
-export const transactionStatements = { sent: 0 };
-
 /** The answer to a `begin` that needs no round trip: the connection is in a transaction already. */
 const begun = { command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 };
 /** The answer to a COMMIT that completed when what followed it in the same query failed. */
@@ -124,7 +121,8 @@ const committedAnswer = { command: 'COMMIT', rowCount: null, rows: [], fields: [
  * snapshot under READ COMMITTED) and is rolled back when the connection closes. The pool hands
  * these connections only to the unit of work, so no statement outside a transaction ever runs
  * on one. Its clients run in pg's pipeline mode, so a query sent while another is in flight
- * goes out at once: the unit of work sends its outbox INSERT and the COMMIT back to back.
+ * goes out at once: the unit of work sends the statements of units run together, and its outbox
+ * INSERT and the COMMIT, back to back.
  */
 class TransactionPool extends NamedStatementPool {
   protected override around(client: pg.PoolClient, named: QueryFn): QueryFn {
@@ -175,10 +173,73 @@ class TransactionPool extends NamedStatementPool {
         case 'rollback':
           return named('rollback; begin').then((results) => (results as pg.QueryResult[])[0]);
         default:
-          transactionStatements.sent++;
           return named(text, ...rest);
       }
     };
+  }
+}
+
+/**
+ * A connection of the unit of work's pool (PostgreSQL) as Kysely sees it, counting the
+ * statements handed to it. Read before and after a synchronous call, the count tells whether
+ * that call put a statement on the connection. BEGIN, COMMIT and ROLLBACK are not counted.
+ */
+export class TransactionConnection implements DatabaseConnection {
+  statements = 0;
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.statements++;
+    return this.inner.executeQuery(query);
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    this.statements++;
+    return this.inner.streamQuery(query, chunkSize);
+  }
+}
+
+/** Kysely's PostgreSQL driver, handing out {@link TransactionConnection}s. */
+class TransactionDriver implements Driver {
+  private readonly counted = new WeakMap<DatabaseConnection, TransactionConnection>();
+  constructor(private readonly inner: Driver) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const conn = await this.inner.acquireConnection();
+    let counted = this.counted.get(conn);
+    if (!counted) this.counted.set(conn, (counted = new TransactionConnection(conn)));
+    return counted;
+  }
+
+  beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(innerOf(conn), settings);
+  }
+
+  commitTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(innerOf(conn));
+  }
+
+  rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(innerOf(conn));
+  }
+
+  releaseConnection(conn: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(innerOf(conn));
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+const innerOf = (conn: DatabaseConnection) => (conn instanceof TransactionConnection ? conn.inner : conn);
+
+class TransactionDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return new TransactionDriver(super.createDriver());
   }
 }
 
@@ -201,7 +262,7 @@ export function openDb(database: Config['database']): Db {
     const statements = cachedStatements(conn);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
     // As Kysely's SQLite driver runs a query: rows for statements that return rows, else the count.
-    direct = (text, parameters) => {
+    direct = ({ sql: text, parameters }) => {
       const stmt = statements.prepare(text);
       if (stmt.reader) return { rows: stmt.all(parameters as unknown[]) as unknown[] };
       const { changes, lastInsertRowid } = stmt.run(parameters as unknown[]);
@@ -217,10 +278,11 @@ export function openDb(database: Config['database']): Db {
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig;
     const pool = (max: number, Pool = NamedStatementPool) => {
-      const p = new Pool({ connectionString: database.url, max, types, pipeline: Pool === TransactionPool });
+      const transactional = Pool === TransactionPool;
+      const p = new Pool({ connectionString: database.url, max, types, pipeline: transactional });
       // An idle client's error (e.g. the server restarting) must not crash the process.
       p.on('error', () => undefined);
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });
+      return new Kysely<Database>({ dialect: transactional ? new TransactionDialect({ pool: p }) : new PostgresDialect({ pool: p }) });
     };
     kysely = pool(10);
     delivery = pool(2);

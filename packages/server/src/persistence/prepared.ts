@@ -44,13 +44,16 @@ export interface PreparedQuery<A extends Args, R> {
 }
 
 /**
- * Runs a compiled statement on the connection of an open SQLite transaction, synchronously.
- * The unit of work registers its SQLite transactions here: their connection is theirs until
- * they end, so a prepared query of the transaction can go to the driver without the executor's
- * connection hand-off around each statement. Nothing else changes: same statement, same
+ * Runs a compiled statement on the connection of an open transaction of the unit of work,
+ * without the executor's connection hand-off around each statement. The transaction's
+ * connection is its own until it ends, so nothing changes but that: same statement, same
  * connection, same transaction.
+ * - SQLite: the statement runs synchronously.
+ * - PostgreSQL: the statement is handed to the connection at once, even while others of the
+ *   transaction are in flight (Kysely's executor would wait for them), so statements of
+ *   units run together leave together, in the order they were called (see tx.ts).
  */
-export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+export type DirectRunner = (query: CompiledQuery) => QueryResult<unknown> | Promise<QueryResult<unknown>>;
 export const directRunners = new WeakMap<Executor, DirectRunner>();
 
 /** Dialect identity of an executor: its adapter's class (a transaction shares it with its database). */
@@ -80,15 +83,15 @@ export function prepared<A extends Args, R>(build: (db: Kysely<Database>, ...arg
   const exec = (db: Executor, args: A): Promise<QueryResult<R>> => {
     const p = plan(db);
     const parameters = p.bind.map((b) => ('arg' in b ? args[b.arg] : b.value));
+    const query: CompiledQuery<R> = { sql: p.sql, query: p.query, queryId: p.queryId, parameters };
     const direct = directRunners.get(db);
     if (direct) {
       try {
-        return Promise.resolve(direct(p.sql, parameters) as QueryResult<R>);
+        return Promise.resolve(direct(query) as QueryResult<R> | Promise<QueryResult<R>>);
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    const query: CompiledQuery<R> = { sql: p.sql, query: p.query, queryId: p.queryId, parameters };
     return db.executeQuery(query);
   };
   return {

@@ -4,14 +4,14 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, type MessageDto } from '@parley/protocol';
 import { AppError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { ephemeralEvents } from '../domain/events.js';
 import type { EventBus, StoredEvent } from '../events/bus.js';
-import { transactionStatements, type Db } from './db.js';
+import { TransactionConnection, type Db } from './db.js';
 import type { Database } from './schema.js';
-import { directRunners, prepared, preparedBySize } from './prepared.js';
+import { directRunners, prepared } from './prepared.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -33,11 +33,22 @@ export interface UnitOfWork {
    * COMMIT whose outcome is unknown (the connection failed) is never run again: see
    * {@link commitOutcome}.
    */
-  batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
+  batch<R>(fn: (tx: Tx) => Promise<R>, opts?: BatchOptions): Promise<R>;
+}
+
+export interface BatchOptions {
+  /**
+   * The unit sends exactly one statement, a prepared one, as soon as it is called (before its
+   * first `await`), and no other unless it then fails. On PostgreSQL such units of a batch are
+   * run together: each is called once the one before has handed its statement over, without
+   * waiting for the answer. See {@link runUnits}.
+   */
+  oneStatement?: boolean;
 }
 
 interface Unit {
   fn: (tx: Tx) => Promise<unknown>;
+  oneStatement: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -52,7 +63,7 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
    * failed but took effect counts as done.
    */
   const transact = async (
-    body: (tx: Tx) => Promise<void>,
+    body: (tx: Tx, conn: TransactionConnection | null) => Promise<void>,
     onCommitting?: () => void,
   ): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
     let stored: StoredEvent[] = [];
@@ -60,11 +71,16 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
     let committing = false;
     try {
       await db.transactions.transaction().execute(async (trx) => {
-        if (db.direct) directRunners.set(trx, db.direct);
+        // PostgreSQL: the transaction's connection, to hand prepared statements to directly.
+        const conn = db.direct ? null : await connectionOf(trx);
+        directRunners.set(trx, db.direct ?? ((query) => conn!.executeQuery(query)));
         try {
           const recorded: DomainEvent[] = [];
-          await body({ db: trx, record: (e) => recorded.push(e) });
-          const sentBefore = transactionStatements.sent;
+          await body({ db: trx, record: (e) => recorded.push(e) }, conn);
+          // The outbox INSERT and the COMMIT go to the connection directly. A statement a unit
+          // left queued in Kysely's executor (not awaited) must not fall behind them: wait for it.
+          if (conn) await connectionOf(trx);
+          const sentBefore = conn?.statements ?? 0;
           outbox = writeOutbox(trx, recorded, now());
           // Handled below, after the COMMIT; until then a failure must not count as unhandled.
           outbox.catch(() => undefined);
@@ -72,11 +88,10 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
           // answer (the transaction pool's connections pipeline). A failed INSERT aborts the
           // transaction, and the COMMIT then rolls back, which the pool reports as a refused COMMIT.
           // That needs the INSERT on the connection before this callback returns, so that the
-          // COMMIT Kysely sends next follows it on the wire: Kysely hands a statement to pg at once
-          // when none of the transaction is in flight, and the count of statements handed over
-          // tells. When it did not happen (a unit left a statement in flight), or there was nothing
-          // to insert, the INSERT is awaited here. SQLite's statements run synchronously.
-          if (db.dialect === 'sqlite' || transactionStatements.sent === sentBefore) stored = await outbox;
+          // COMMIT Kysely sends next follows it on the wire; the count of statements handed to the
+          // connection tells. When there was nothing to insert, there is nothing to wait for.
+          // SQLite's statements run synchronously.
+          if (!conn || conn.statements === sentBefore) stored = await outbox;
           committing = true;
           onCommitting?.();
         } finally {
@@ -111,9 +126,9 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
   };
 
   const runTogether = async (units: Unit[], onCommitting: () => void): Promise<void> => {
-    const results: unknown[] = [];
-    const done = await transact(async (tx) => {
-      for (const u of units) results.push(await u.fn(tx));
+    let results: unknown[] = [];
+    const done = await transact(async (tx, conn) => {
+      results = await runUnits(units, tx, conn);
     }, onCommitting);
     if ('failed' in done) {
       if (done.outcome === 'unknown') {
@@ -188,13 +203,66 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
 
   return {
     run,
-    batch<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
+    batch<R>(fn: (tx: Tx) => Promise<R>, opts?: BatchOptions): Promise<R> {
       return new Promise<R>((resolve, reject) => {
-        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({ fn, oneStatement: opts?.oneStatement === true, resolve: resolve as (v: unknown) => void, reject });
         schedule();
       });
     },
   };
+}
+
+/** The Kysely connection of an open transaction, once the statements queued in Kysely's executor have run. */
+async function connectionOf(trx: Transaction<Database>): Promise<TransactionConnection> {
+  const conn = await trx.getExecutor().provideConnection(async (c) => c);
+  if (!(conn instanceof TransactionConnection)) throw new Error('not a connection of the transaction pool');
+  return conn;
+}
+
+/**
+ * Runs a batch's units in order, as if each waited for the one before. On PostgreSQL, a run of
+ * consecutive units that send one statement each ({@link BatchOptions.oneStatement}) is called
+ * back to back: each unit as soon as the one before has handed its statement to the connection.
+ * Their statements leave in one write and PostgreSQL runs them one after another, in that order,
+ * in the same transaction, so each sees what the ones before it wrote, as it would have one by
+ * one; the batch waits for one answer instead of one per unit.
+ *
+ * The count of statements handed to the connection checks the promise. A unit that sends none at
+ * once ends the run, so the units after it wait for it. A run whose units sent more statements in
+ * all than there are units fails the batch, and its units run again each on its own: a statement
+ * sent later could have run after another unit's. A unit that fails may have sent anything, as
+ * the batch fails anyway.
+ */
+async function runUnits(units: Unit[], tx: Tx, conn: TransactionConnection | null): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (let i = 0; i < units.length;) {
+    if (!conn || !units[i]!.oneStatement) {
+      results.push(await units[i]!.fn(tx));
+      i++;
+      continue;
+    }
+    const first = conn.statements;
+    const run: Promise<unknown>[] = [];
+    while (i < units.length && units[i]!.oneStatement) {
+      const before = conn.statements;
+      try {
+        run.push(units[i]!.fn(tx));
+      } catch (err) {
+        run.push(Promise.reject(err));
+      }
+      i++;
+      if (conn.statements !== before + 1) break;
+    }
+    const settled = await Promise.allSettled(run);
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason;
+      results.push(s.value);
+    }
+    if (conn.statements !== first + run.length) {
+      throw new Error(`units declared to send one statement each sent ${conn.statements - first} for ${run.length}`);
+    }
+  }
+  return results;
 }
 
 /**
@@ -224,34 +292,78 @@ function outcomeUnknown(cause: unknown): AppError {
   return err;
 }
 
-const outboxRows = (db: Kysely<Database>, at: unknown, typesAndPayloads: readonly unknown[]) =>
-  db.insertInto('outbox').values(Array.from({ length: typesAndPayloads.length / 2 }, (_, i) => ({
-    type: typesAndPayloads[2 * i] as string, payload: typesAndPayloads[2 * i + 1] as string, created_at: at as number,
-  }))).returning('id');
-/** The outbox INSERT of 1 to 64 events, prepared; more are built per call. */
-const insertOutbox = preparedBySize(64, (n) => prepared((db, at: number, ...typesAndPayloads: string[]) => outboxRows(db, at, typesAndPayloads), 2 * n + 1));
+/** The outbox INSERT: one row per transaction, prepared. */
+const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
+  db.insertInto('outbox').values({ type, payload, created_at: at }).returning('id'));
 
 /**
- * Stores a transaction's durable events, in one statement. Outbox ids come from one
- * sequence, taken in row order by a single INSERT, so the returned ids, sorted, belong
- * to the rows in the order given.
+ * An event as the outbox keeps it. `message.created` names its message instead of carrying it:
+ * the message row is committed in the same transaction, and the presented message (most of the
+ * event's bytes) is rebuilt from it only if the event has to be delivered after a restart.
+ */
+type OutboxEntry = DomainEvent | MessageCreatedRef;
+type MessageCreated = Extract<DomainEvent, { type: 'message.created' }>;
+type MessageCreatedRef = Omit<MessageCreated, 'message'> & { messageId: string };
+const isRef = (entry: OutboxEntry): entry is MessageCreatedRef => entry.type === 'message.created' && !('message' in entry);
+
+function outboxEntry(e: DomainEvent): OutboxEntry {
+  if (e.type !== 'message.created') return e;
+  const { message, ...rest } = e;
+  return { ...rest, messageId: message.id };
+}
+
+/**
+ * Stores a transaction's durable events as one outbox row (a JSON array, in order), in one
+ * statement: one row to write and later delete per transaction, not per event. Every durable
+ * event of the transaction carries that row's id; the bus forgets the row once the last of them
+ * has been delivered.
  */
 async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at: number): Promise<StoredEvent[]> {
   const durable = events.filter((e) => !ephemeralEvents.has(e.type));
-  let ids: number[] = [];
+  let id: number | null = null;
   if (durable.length > 0) {
-    const values = durable.flatMap((e) => [e.type, JSON.stringify(e)]);
-    const rows = await (insertOutbox(durable.length)?.all(trx, at, ...values) ?? outboxRows(trx, at, values).execute());
-    ids = rows.map((r) => r.id).sort((a, b) => a - b);
+    const types = [...new Set(durable.map((e) => e.type))].join(',');
+    const row = await insertOutbox.first(trx, types, JSON.stringify(durable.map(outboxEntry)), at);
+    id = row!.id;
   }
-  let next = 0;
-  return events.map((event) => ({ outboxId: ephemeralEvents.has(event.type) ? null : ids[next++]!, event }));
+  return events.map((event) => ({ outboxId: ephemeralEvents.has(event.type) ? null : id, event }));
 }
 
-/** Events committed but not yet delivered (the process stopped in between), oldest first. */
-export async function pendingOutbox(db: Executor): Promise<StoredEvent[]> {
+/**
+ * Presents messages by id for events delivered after a restart: id → message, for the ids
+ * that still exist, of one company.
+ */
+export type PresentMessages = (companyId: number, ids: string[]) => Promise<Map<string, MessageDto>>;
+
+/**
+ * Events committed but not yet delivered (the process stopped in between), oldest first.
+ * A row holds one transaction's events (an array), or one event (rows written by earlier
+ * versions). A `message.created` whose message no longer exists is dropped.
+ */
+export async function pendingOutbox(db: Executor, present: PresentMessages): Promise<StoredEvent[]> {
   const rows = await db.selectFrom('outbox').select(['id', 'payload']).orderBy('id').execute();
-  return rows.map((r) => ({ outboxId: r.id, event: JSON.parse(r.payload) as DomainEvent }));
+  const entries = rows.flatMap((r) => {
+    const payload = JSON.parse(r.payload) as OutboxEntry | OutboxEntry[];
+    return (Array.isArray(payload) ? payload : [payload]).map((entry) => ({ outboxId: r.id, entry }));
+  });
+  const wanted = new Map<number, string[]>();
+  for (const { entry } of entries) {
+    if (isRef(entry)) wanted.set(entry.companyId, [...(wanted.get(entry.companyId) ?? []), entry.messageId]);
+  }
+  const messages = new Map<string, MessageDto>();
+  for (const [companyId, ids] of wanted) {
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const [id, m] of await present(companyId, ids.slice(i, i + 500))) messages.set(id, m);
+    }
+  }
+  return entries.flatMap(({ outboxId, entry }) => {
+    if (!isRef(entry)) return [{ outboxId, event: entry }];
+    const message = messages.get(entry.messageId);
+    if (!message) return [];
+    const { messageId: _, ...rest } = entry;
+    const event: MessageCreated = { ...rest, message };
+    return [{ outboxId, event }];
+  });
 }
 
 export async function forgetOutbox(db: Executor, ids: number[]): Promise<void> {

@@ -2,7 +2,7 @@
 import { ErrorCode, type MessageDto, type MessagePage } from '@parley/protocol';
 import type { AppContext } from '../context.js';
 import { AppError } from '../domain/errors.js';
-import { countMessages, findMessage, messagesPage } from '../persistence/repos/messages.js';
+import { countMessages, findCompanyMessages, findMessage, messagesPage } from '../persistence/repos/messages.js';
 import { presentHistoryMessage, presentMessage } from '../presenters/message.js';
 import { resolveMessageRefs } from './messageRefs.js';
 
@@ -11,6 +11,13 @@ export async function repliesAfter(ctx: AppContext, companyId: number, sessionId
   const rows = (await messagesPage(ctx.db.kysely, sessionId, { afterSeq, limit: 100, order: 'asc' })).filter((r) => r.author_type !== 'CLIENT');
   const refs = await resolveMessageRefs(ctx.db.kysely, companyId, rows, ctx.config.publicUrl, ctx.avatars);
   return rows.map((r) => presentMessage(r, refs.get(r.id) ?? { attachments: [], avatar: null }));
+}
+
+/** Messages of one company by id, as events carry them (id → message); unknown ids are left out. */
+export async function messagesById(ctx: AppContext, companyId: number, ids: string[]): Promise<Map<string, MessageDto>> {
+  const rows = await findCompanyMessages(ctx.db.kysely, companyId, ids);
+  const refs = await resolveMessageRefs(ctx.db.kysely, companyId, rows, ctx.config.publicUrl, ctx.avatars);
+  return new Map(rows.map((r) => [r.id, presentMessage(r, refs.get(r.id) ?? { attachments: [], avatar: null })]));
 }
 
 export interface PageQuery {

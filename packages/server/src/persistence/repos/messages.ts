@@ -17,6 +17,13 @@ export function findMessage(db: Executor, id: string): Promise<MessageRow | unde
   return messageById.first(db, id);
 }
 
+/** Messages by id, of sessions of one company, in no particular order. */
+export async function findCompanyMessages(db: Executor, companyId: number, ids: readonly string[]): Promise<MessageRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('messages').selectAll('messages').innerJoin('sessions', 'sessions.id', 'messages.session_id')
+    .where('sessions.company_id', '=', companyId).where('messages.id', 'in', ids).execute();
+}
+
 /** Messages of a session after (or before) a sequence number, in order. */
 export async function messagesPage(
   db: Executor,
