@@ -13,7 +13,7 @@ import type { Tx } from '../persistence/tx.js';
 import type { MessageRow, SessionRow } from '../persistence/schema.js';
 import { allocateAndInsert, allocateSeq, allocateSeqForParticipant, type Allocated, type NewMessageValues } from '../persistence/repos/sessions.js';
 import { insertMessage } from '../persistence/repos/messages.js';
-import { resolveMessageRefs, type AvatarLookup } from '../queries/messageRefs.js';
+import { resolveMessageRefs } from '../queries/messageRefs.js';
 import { presentMessage } from '../presenters/message.js';
 
 interface MessageContent {
@@ -39,8 +39,6 @@ export type NewMessageInput = MessageContent &
       }
     | { authorType: 'CLIENT'; authorId?: string; authorName?: string }
   );
-
-const noAvatars: AvatarLookup = async () => new Map();
 
 /**
  * The stored row, every field named. On Node 20's V8 an object literal that spreads another
@@ -97,9 +95,10 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   // Written out rather than spread from `values`: see {@link messageRow}.
   const row = messageRow(values, input.authorType, session.id, seq, now, allocated);
   if (ctx.db.dialect !== 'postgres') await insertMessage(tx.db, row);
-  const avatars = input.authorType === 'OPERATOR' && input.avatarFileId === null ? noAvatars : ctx.avatars;
-  const refs = await resolveMessageRefs(tx.db, companyId, [row], ctx.config.publicUrl, avatars);
-  const message = presentMessage(row, refs.get(row.id) ?? { attachments: [], avatar: null });
+  // Nothing to look up (no files; no avatar, or an operator without one): no await either.
+  const lookups = (input.attachmentIds?.length ?? 0) > 0 || (input.authorType === 'OPERATOR' && input.avatarFileId !== null);
+  const refs = lookups ? (await resolveMessageRefs(tx.db, companyId, [row], ctx.config.publicUrl, ctx.avatars)).get(row.id) : undefined;
+  const message = presentMessage(row, refs ?? { attachments: [], avatar: null });
   tx.record({
     type: 'message.created', companyId, chatId: allocated.chat_id, sessionId: session.id, seq,
     botStatus: allocated.bot_status, groupId: allocated.group_id, message,
