@@ -100,7 +100,7 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
       });
       if (outbox) stored = await outbox;
     } catch (err) {
-      // The outbox ids, when the INSERT was answered, tell whether a COMMIT whose answer was lost took effect.
+      // The outbox row's id, when the INSERT was answered, tells whether a COMMIT whose answer was lost took effect.
       const inserted = outbox ? await (outbox as Promise<StoredEvent[]>).then((s) => ({ s }), (e: unknown) => ({ e })) : null;
       if (inserted && 'e' in inserted) {
         // Refused by the database: the transaction is aborted and its COMMIT a rollback. Lost with
@@ -227,8 +227,8 @@ async function connectionOf(trx: Transaction<Database>): Promise<TransactionConn
  * in the same transaction, so each sees what the ones before it wrote, as it would have one by
  * one; the batch waits for one answer instead of one per unit.
  *
- * The count of statements handed to the connection checks the promise. A unit that sends none at
- * once ends the run, so the units after it wait for it. A run whose units sent more statements in
+ * The count of statements handed to the connection checks the promise. A unit that does not send
+ * exactly one at once ends the run, so the units after it wait for it. A run whose units sent more statements in
  * all than there are units fails the batch, and its units run again each on its own: a statement
  * sent later could have run after another unit's. A unit that fails may have sent anything, as
  * the batch fails anyway.
@@ -268,8 +268,8 @@ async function runUnits(units: Unit[], tx: Tx, conn: TransactionConnection | nul
 /**
  * After a failed COMMIT: did it take effect? SQLite reports an error only for a
  * commit it did not make, and so does PostgreSQL when the error is the server's
- * answer. When the connection failed instead, the transaction's outbox rows tell
- * (all of them are there, or none): present, it committed. Absent, it is still
+ * answer. When the connection failed instead, the transaction's outbox row tells:
+ * present, it committed. Absent, it is still
  * unknown, as the server may yet finish a COMMIT it received, and so is a
  * transaction without durable events.
  */
