@@ -7,7 +7,9 @@ import { ManualClock, eventually, forEachEngine, startTestServer, type TestServe
 import { assertSeedMessage } from './helpers/shapes.js';
 import { appendMessage } from '../src/commands/appendMessage.js';
 import { EventBus } from '../src/events/bus.js';
-import { createUnitOfWork } from '../src/persistence/tx.js';
+import { createUnitOfWork, pendingOutbox } from '../src/persistence/tx.js';
+import type { DomainEvent } from '../src/domain/events.js';
+import { messagesById } from '../src/queries/messages.js';
 
 const echoScenario = {
   start: 'ask',
@@ -193,9 +195,12 @@ forEachEngine('sessions', (engine) => {
     for (let i = 0; i < 3; i++) ids.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id);
     await srv.parley.settle();
     const { ctx } = srv.parley;
-    // A unit of work whose bus has no subscribers and forgets nothing: what it commits is never
+    // A unit of work whose bus only records and forgets nothing: what it commits is never
     // delivered, as if the process had stopped right after the COMMIT.
-    const stalled = createUnitOfWork(ctx.db, new EventBus(ctx.log, async () => undefined), () => Date.now());
+    const committed: DomainEvent[] = [];
+    const bus = new EventBus(ctx.log, async () => undefined);
+    bus.register({ name: 'recorder', handlers: { 'message.created': (e) => void committed.push(e) } });
+    const stalled = createUnitOfWork(ctx.db, bus, () => Date.now());
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const holder = stalled.batch(() => gate);
@@ -209,6 +214,9 @@ forEachEngine('sessions', (engine) => {
     const entries = JSON.parse(outbox[0]!.payload) as { type: string; sessionId: string; messageId: string; message?: unknown }[];
     assert.deepEqual(entries.map((e) => [e.type, e.sessionId, e.messageId]), rows.map((r, i) => ['message.created', ids[i], r.id]));
     assert.ok(entries.every((e) => e.message === undefined) && !outbox[0]!.payload.includes('stopped'), 'the messages are named, not copied');
+    await bus.idle();
+    const recovered = await pendingOutbox(ctx.db.kysely, (companyId, messageIds) => messagesById(ctx, companyId, messageIds));
+    assert.deepEqual(recovered.map((r) => r.event), committed, 'the events read back are the ones committed, messages included');
     await srv.restart();
     await srv.parley.settle();
     for (const [i, s] of ids.entries()) {
