@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import { appendMessage } from '../src/commands/appendMessage.js';
+import { createUnitOfWork } from '../src/persistence/tx.js';
 import type { MessageRow } from '../src/persistence/schema.js';
 import { forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 
@@ -32,15 +34,15 @@ forEachEngine('units run together', (engine) => {
    * Queues `bodies.length` units in one batch (a first unit holds the queue until all are in it).
    * Unit i appends bodies[i] to sessions[target(i)]; `extra(i)` may make it send a second statement.
    */
-  async function batchOf(bodies: string[], target: (i: number) => string, extra: (i: number) => boolean = () => false) {
+  async function batchOf(bodies: string[], target: (i: number) => string, extra: (i: number) => boolean = () => false, uow = srv.parley.ctx.uow) {
     const { ctx } = srv.parley;
     const log: string[] = [];
     const calls = bodies.map(() => 0);
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const holder = ctx.uow.batch(() => gate);
+    const holder = uow.batch(() => gate);
     const units = bodies.map((body, i) =>
-      ctx.uow.batch(async (tx) => {
+      uow.batch(async (tx) => {
         calls[i]!++;
         log.push(`called ${i}`);
         const row = await appendMessage(ctx, tx, { id: target(i) }, { authorType: 'CLIENT', body });
@@ -74,9 +76,15 @@ forEachEngine('units run together', (engine) => {
 
   test('a unit that sends a second statement: the batch runs again unit by unit, each stored and announced once', async () => {
     const bodies = Array.from({ length: 3 }, (_, i) => `second ${i}`);
-    const { settled, calls } = await batchOf(bodies, (i) => sessions[i]!, (i) => i === 1);
+    // A unit of work on the server's database and bus whose warnings are kept.
+    const warnings: string[] = [];
+    const { ctx } = srv.parley;
+    const uow = createUnitOfWork(ctx.db, ctx.bus, () => Date.now(), pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }));
+    const { settled, calls } = await batchOf(bodies, (i) => sessions[i]!, (i) => i === 1, uow);
     assert.deepEqual(settled.map((s) => s.status), bodies.map(() => 'fulfilled'));
     assert.deepEqual(calls, engine === 'postgres' ? [2, 2, 2] : [1, 1, 1], 'PostgreSQL: refused together, then run one by one');
+    assert.equal(warnings.length, engine === 'postgres' ? 1 : 0, 'the broken promise is logged');
+    if (engine === 'postgres') assert.match(warnings[0]!, /sent 4 for 3/);
     const rows = await stored('second ');
     assert.deepEqual(rows.map((r) => [r.body, r.session_id]), bodies.map((b, i) => [b, sessions[i]]), 'stored once each');
     assert.deepEqual(announced('second '), bodies);

@@ -3,6 +3,7 @@
  * in the outbox inside it, and hand them to the bus only after commit.
  */
 import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
 import pg from 'pg';
 import { ErrorCode, type MessageDto } from '@parley/protocol';
 import { AppError } from '../domain/errors.js';
@@ -56,7 +57,11 @@ interface Unit {
 /** At most this many units share a transaction. */
 const MAX_BATCH = 64;
 
-export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): UnitOfWork {
+/** A run of units declared to send one statement each sent more (see {@link runUnits}). */
+export class OneStatementBroken extends Error {}
+
+/** @param log told when units break the one-statement promise (they still run, one by one). */
+export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?: Logger): UnitOfWork {
   /**
    * Runs `body` in a transaction with its events in the outbox. A failure before the
    * COMMIT, or a COMMIT known not to have happened, is 'rolled back'; a COMMIT that
@@ -136,6 +141,7 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number): Unit
         for (const u of units) u.reject(outcomeUnknown(done.failed));
         return;
       }
+      if (done.failed instanceof OneStatementBroken) log?.warn({ err: done.failed }, 'units declared to send one statement sent more: they run again one by one');
       // Nothing was committed: each unit on its own, so only the failing one fails.
       for (const u of units) await run(u.fn).then(u.resolve, u.reject);
       return;
@@ -259,7 +265,7 @@ async function runUnits(units: Unit[], tx: Tx, conn: TransactionConnection | nul
       results.push(s.value);
     }
     if (conn.statements !== first + run.length) {
-      throw new Error(`units declared to send one statement each sent ${conn.statements - first} for ${run.length}`);
+      throw new OneStatementBroken(`units declared to send one statement each sent ${conn.statements - first} for ${run.length}`);
     }
   }
   return results;
