@@ -92,7 +92,9 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
 
   // Events committed before a crash but never delivered go out first, in order; then
   // bot turns cut short are redone.
-  bus.deliver(await pendingOutbox(db.kysely, (companyId, ids) => messagesById(ctx, companyId, ids)));
+  const pending = await pendingOutbox(db.kysely, (companyId, ids) => messagesById(ctx, companyId, ids),
+    (outboxId, err) => log.error({ err, outboxId }, 'an outbox row that is not events: left in place, not delivered'));
+  bus.deliver(pending);
   await bus.idle();
   await bots.resumeStranded();
   // Waiting sessions are routed once consoles reconnect (each first connection drains the

@@ -215,7 +215,7 @@ forEachEngine('sessions', (engine) => {
     assert.deepEqual(entries.map((e) => [e.type, e.sessionId, e.messageId]), rows.map((r, i) => ['message.created', ids[i], r.id]));
     assert.ok(entries.every((e) => e.message === undefined) && !outbox[0]!.payload.includes('stopped'), 'the messages are named, not copied');
     await bus.idle();
-    const recovered = await pendingOutbox(ctx.db.kysely, (companyId, messageIds) => messagesById(ctx, companyId, messageIds));
+    const recovered = await pendingOutbox(ctx.db.kysely, (companyId, messageIds) => messagesById(ctx, companyId, messageIds), (id) => assert.fail(`row ${id} unreadable`));
     assert.deepEqual(recovered.map((r) => r.event), committed, 'the events read back are the ones committed, messages included');
     await srv.restart();
     await srv.parley.settle();
@@ -225,5 +225,23 @@ forEachEngine('sessions', (engine) => {
         'the bot answered the recovered message once');
     }
     assert.deepEqual(await srv.parley.ctx.db.kysely.selectFrom('outbox').select('id').execute(), [], 'delivered events are forgotten');
+  });
+
+  test('an outbox row that is not events does not keep the server from starting; the events beside it are delivered', async () => {
+    const s = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id;
+    await srv.parley.settle();
+    const { ctx } = srv.parley;
+    const stalled = createUnitOfWork(ctx.db, new EventBus(ctx.log, async () => undefined), () => Date.now());
+    const { kysely } = ctx.db;
+    const bad = await kysely.insertInto('outbox').values({ type: 'message.created', payload: '{"type": "message.cre', created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();
+    const notEvents = await kysely.insertInto('outbox').values({ type: 'message.created', payload: '[1, 2]', created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();
+    await stalled.batch((tx) => appendMessage(ctx, tx, { id: s }, { authorType: 'CLIENT', body: 'beside a bad row' }));
+    await srv.restart();
+    await srv.parley.settle();
+    const history = await srv.api('GET', `/api/v1/sessions/${s}/messages`);
+    assert.deepEqual(history.body.items.map((m: any) => m.body), ['Say something', 'beside a bad row', 'Echo: beside a bad row', 'Say something']);
+    const left = await srv.parley.ctx.db.kysely.selectFrom('outbox').select('id').orderBy('id').execute();
+    assert.deepEqual(left.map((r) => r.id), [bad.id, notEvents.id], 'the unreadable rows stay, for inspection; the delivered one is gone');
+    await srv.parley.ctx.db.kysely.deleteFrom('outbox').execute();
   });
 });

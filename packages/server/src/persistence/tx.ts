@@ -344,17 +344,34 @@ export type PresentMessages = (companyId: number, ids: string[]) => Promise<Map<
 /**
  * Events committed but not yet delivered (the process stopped in between), oldest first.
  * A row holds one transaction's events (an array), or one event (rows written by earlier
- * versions). A `message.created` whose message no longer exists is dropped.
+ * versions). A `message.created` whose message no longer exists is dropped. A row that is not
+ * events is reported to `unreadable` and left in place, undelivered: one such row must not
+ * keep the server from starting.
  */
-export async function pendingOutbox(db: Executor, present: PresentMessages): Promise<StoredEvent[]> {
+export async function pendingOutbox(db: Executor, present: PresentMessages, unreadable: (outboxId: number, err: Error) => void): Promise<StoredEvent[]> {
   const rows = await db.selectFrom('outbox').select(['id', 'payload']).orderBy('id').execute();
-  const entries = rows.flatMap((r) => {
-    const payload = JSON.parse(r.payload) as OutboxEntry | OutboxEntry[];
-    return (Array.isArray(payload) ? payload : [payload]).map((entry) => ({ outboxId: r.id, entry }));
-  });
+  const entries: { outboxId: number; entry: OutboxEntry }[] = [];
+  for (const r of rows) {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(r.payload);
+    } catch (err) {
+      unreadable(r.id, err as Error);
+      continue;
+    }
+    const list: unknown[] = Array.isArray(payload) ? payload : [payload];
+    if (!list.every((e) => typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string')) {
+      unreadable(r.id, new Error('the row does not hold events'));
+      continue;
+    }
+    for (const entry of list as OutboxEntry[]) entries.push({ outboxId: r.id, entry });
+  }
   const wanted = new Map<number, string[]>();
   for (const { entry } of entries) {
-    if (isRef(entry)) wanted.set(entry.companyId, [...(wanted.get(entry.companyId) ?? []), entry.messageId]);
+    if (!isRef(entry)) continue;
+    const ids = wanted.get(entry.companyId);
+    if (ids) ids.push(entry.messageId);
+    else wanted.set(entry.companyId, [entry.messageId]);
   }
   const messages = new Map<string, MessageDto>();
   for (const [companyId, ids] of wanted) {
