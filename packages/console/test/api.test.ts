@@ -20,10 +20,14 @@ class MemoryStore implements KeyValueStore {
   }
 }
 
-/** A token the console can read an expiry from (an hour ahead); the signature is not checked here. */
+/**
+ * A token the console can read an expiry from (an hour ahead); the signature is not checked here.
+ * The expiry is fixed once, so the same `n` gives the same token on both sides of a second's turn.
+ */
+const expiry = Math.floor(Date.now() / 1000) + 3600;
 const jwt = (n: number) => {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: '1', n, exp: Math.floor(Date.now() / 1000) + 3600 })}.sig`;
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: '1', n, exp: expiry })}.sig`;
 };
 
 interface Call {
