@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { startPostgres } from '../scripts/pg.mjs';
 import { benchDir, pin, SERVER_CORE, watchPostgres } from './lib/proc.js';
+import { startCoreProbe, stopCoreProbe } from './lib/core-probe.js';
 import { v8FlagsFor } from '../packages/server/src/runtime.js';
 import type { Bench, BenchResult, Options } from './lib/suite.js';
 import { b1, b2 } from './suites/fanout.js';
@@ -60,6 +61,7 @@ const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIA
 const results: BenchResult[] = [];
 const failures: string[] = [];
 const started = Date.now();
+startCoreProbe();
 try {
   for (const bench of selected) {
     log(`\n== ${bench.id}: ${bench.title}${smoke ? ' (smoke)' : ''}`);
@@ -76,6 +78,7 @@ try {
     log(`   (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
 } finally {
+  stopCoreProbe();
   pg?.stop();
 }
 

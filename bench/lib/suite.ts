@@ -1,6 +1,7 @@
 /** What every benchmark reports, and the shared trial loop. */
 import { Child, SERVER_CORE } from './proc.js';
 import { summarize, round } from './stats.js';
+import { coreTime } from './core-probe.js';
 
 export interface Options {
   smoke: boolean;
@@ -44,14 +45,51 @@ export async function server(name: string, module: string, params: Record<string
   return { child, url, info };
 }
 
-/** Runs Parley and the peer alternately, `trials` times each, starting with Parley. */
-export async function alternate<T>(trials: number, parley: () => Promise<T>, peer: () => Promise<T>): Promise<{ parley: T[]; peer: T[] }> {
-  const out = { parley: [] as T[], peer: [] as T[] };
-  for (let i = 0; i < trials; i++) {
-    out.parley.push(await parley());
-    out.peer.push(await peer());
+/** A trial whose core probe took this much longer than the run's calmest trial ran on a slowed core. */
+export const SLOW_CORE = 1.25;
+
+/**
+ * Runs Parley and the peer alternately, `opts.trials` pairs, starting with Parley. Each trial's
+ * core speed is read from the core probe (see core-probe.ts): a pair in which either trial ran on
+ * a slowed core (its probe over {@link SLOW_CORE}× the calmest trial's) is measured again, up to
+ * `opts.trials` extra pairs, and left out when enough calm pairs were measured; otherwise every
+ * pair counts and the notes say so. `coreBound: false` for measures the core's speed does not
+ * move (memory).
+ */
+export async function alternate<T>(
+  opts: Pick<Options, 'trials' | 'smoke'>, parley: () => Promise<T>, peer: () => Promise<T>, { coreBound = true } = {},
+): Promise<{ parley: T[]; peer: T[]; notes: string[] }> {
+  const pairs: { parley: T; peer: T; core: [number | null, number | null] }[] = [];
+  const timed = async (f: () => Promise<T>): Promise<[T, number | null]> => {
+    const from = Date.now();
+    const value = await f();
+    return [value, coreTime(from, Date.now())];
+  };
+  const extraAllowed = coreBound && !opts.smoke ? opts.trials : 0;
+  const slow = (t: number | null, calm: number) => coreBound && t !== null && t > calm * SLOW_CORE;
+  for (;;) {
+    const [p, pc] = await timed(parley);
+    const [q, qc] = await timed(peer);
+    pairs.push({ parley: p, peer: q, core: [pc, qc] });
+    if (pairs.length < opts.trials) continue;
+    const times = pairs.flatMap((x) => x.core).filter((t): t is number => t !== null);
+    const calm = times.length ? Math.min(...times) : 0;
+    const calmPairs = pairs.filter((x) => !x.core.some((t) => slow(t, calm)));
+    const done = calmPairs.length >= opts.trials || pairs.length >= opts.trials + extraAllowed;
+    if (!done) continue;
+    const notes: string[] = [];
+    const disturbed = pairs.length - calmPairs.length;
+    if (coreBound && times.length) {
+      const shown = pairs.map((x) => x.core.map((t) => (t === null ? '?' : round(t / calm))).join('/') + (x.core.some((t) => slow(t, calm)) ? ' (slowed)' : ''));
+      notes.push(`server core's probe time per pair, Parley/peer, ÷ the calmest trial's: ${shown.join(', ')}.`);
+    }
+    if (disturbed > 0 && calmPairs.length >= opts.trials) {
+      notes.push(`the server core ran slowed (probe over ${SLOW_CORE}× its calmest) during ${disturbed} of ${pairs.length} pairs: they were measured again and left out.`);
+      return { parley: calmPairs.map((x) => x.parley), peer: calmPairs.map((x) => x.peer), notes };
+    }
+    if (disturbed > 0) notes.push(`the server core ran slowed during ${disturbed} of ${pairs.length} pairs, also when measured again: every pair counts.`);
+    return { parley: pairs.map((x) => x.parley), peer: pairs.map((x) => x.peer), notes };
   }
-  return out;
 }
 
 /** Ratio check over paired trials: median and spread of parley[i]/peer[i]. */

@@ -45,7 +45,7 @@ export const b6: Bench = {
     const checks: Check[] = [];
     const trials: Record<string, unknown>[] = [];
     for (const kind of ['widgets', 'operators'] as const) {
-      const r = await alternate(opts.trials, () => measure(kind, 'parley', n), () => measure(kind, 'peer', n));
+      const r = await alternate(opts, () => measure(kind, 'parley', n), () => measure(kind, 'peer', n), { coreBound: false });
       const ratios = summarize(r.parley.map((t, i) => t.rssPerConn / r.peer[i]!.rssPerConn));
       const failed = [...r.parley, ...r.peer].reduce((s, t) => s + t.failed, 0);
       checks.push({

@@ -66,8 +66,8 @@ export const b4: Bench = {
   async run(opts): Promise<BenchResult> {
     const sessions = opts.smoke ? 5 : 50;
     const mode: E2eParams['mode'] = opts.smoke ? { kind: 'closed', warmupMs: 300, durationMs: 1000 } : { kind: 'closed', warmupMs: 2000, durationMs: 10_000 };
-    const r = await alternate(opts.trials, () => parleyRun(opts, { operators: 1, sessionLimit: 1000, sessions, idleWidgets: 0, mode }), () => referenceRun({ sessions, mode }));
-    const notes: string[] = [];
+    const r = await alternate(opts, () => parleyRun(opts, { operators: 1, sessionLimit: 1000, sessions, idleWidgets: 0, mode }), () => referenceRun({ sessions, mode }));
+    const notes: string[] = [...r.notes];
     const gen = Math.max(...[...r.parley, ...r.peer].map((t) => t.generatorCpu));
     const cpuPerMessage = (t: Trial) => (t.server ? t.server.cpuUs / t.delivered : NaN);
     // A saturated generator caps the throughput it measures: compare the servers' CPU per message instead.

@@ -72,7 +72,8 @@ export const b3: Bench = {
     if (opts.pgUrl && opts.engines.includes('postgres')) engines.push({ engine: 'postgres', min: 0.7, label: 'PostgreSQL, 10 writers' });
     else if (opts.engines.includes('postgres')) notes.push('PostgreSQL not available: only SQLite measured.');
     for (const { engine, min, label } of engines) {
-      const r = await alternate(opts.trials, () => trial(engine, 'parley', opts), () => trial(engine, 'peer', opts));
+      const r = await alternate(opts, () => trial(engine, 'parley', opts), () => trial(engine, 'peer', opts));
+      notes.push(...r.notes.map((n) => `${label}: ${n}`));
       checks.push(ratioCheck(`${label} (messages/s)`, r.parley.map((p, i) => p.perSec / r.peer[i]!.perSec), min));
       for (const [who, list] of [['parley', r.parley], ['peer', r.peer]] as const) {
         for (const t of list) trials.push({ system: `${who} ${engine}`, messagesPerSec: Math.round(t.perSec), messages: t.messages });
