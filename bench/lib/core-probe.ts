@@ -66,3 +66,14 @@ export function coreTime(from: number, to: number): number | null {
   const inside = samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.us).sort((a, b) => a - b);
   return inside.length < 4 ? null : inside[Math.floor(inside.length / 2)]!;
 }
+
+/** The median of the run's calmest 10 seconds of samples so far (its fastest core); null before there are 10 seconds of them. */
+export function calmCoreTime(): number | null {
+  const n = (10_000 / PERIOD_MS) | 0;
+  let best: number | null = null;
+  for (let i = 0; i + n <= samples.length; i += n / 4) {
+    const m = samples.slice(i, i + n).map((s) => s.us).sort((a, b) => a - b)[n >> 1]!;
+    if (best === null || m < best) best = m;
+  }
+  return best;
+}

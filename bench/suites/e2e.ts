@@ -9,23 +9,26 @@ import os from 'node:os';
 import path from 'node:path';
 import type { E2eParams, E2eResult } from '../gen/e2e.js';
 import { generate } from '../lib/proc.js';
-import { alternate, fmt, ratioCheck, server, SATURATED, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { coreTime, calmCoreTime } from '../lib/core-probe.js';
+import { alternate, fmt, ratioCheck, server, SATURATED, SLOW_CORE, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
 import { summarize, round } from '../lib/stats.js';
 import type { Seeded } from '../targets/parley.js';
 import type { ChildStats } from '../lib/child.js';
 
-type Trial = E2eResult & { server?: ChildStats; postgresCpuUs?: number | null };
+type Trial = E2eResult & { server?: ChildStats; postgresCpuUs?: number | null; coreProbeUs?: number | null };
 
 async function parleyRun(opts: Options, params: { operators: number; sessionLimit: number; sessions: number; idleWidgets: number; mode: E2eParams['mode'] }, pgUrl?: string): Promise<Trial> {
   const { child, url } = await server('parley', 'targets/parley.ts', pgUrl ? { pgUrl } : {});
   try {
     const seeded = await child.call<Seeded>('seed', { operators: params.operators, sessionLimit: params.sessionLimit });
+    const from = Date.now();
     const t = await generate<E2eResult>('e2e', 'gen/e2e.ts', {
       url, target: 'parley', chatId: seeded.chatId, idleChatId: seeded.idleChatId, operatorTokens: seeded.operators.map((o) => o.token),
       sessions: params.sessions, idleWidgets: params.idleWidgets, mode: params.mode,
     } satisfies E2eParams, child);
+    const coreProbeUs = coreTime(from, Date.now());
     // PostgreSQL's CPU only where Parley ran on it.
-    return pgUrl ? t : { ...t, postgresCpuUs: null };
+    return pgUrl ? { ...t, coreProbeUs } : { ...t, postgresCpuUs: null, coreProbeUs };
   } finally {
     await child.stop();
   }
@@ -50,6 +53,7 @@ const row = (system: string, t: Trial) => ({
   // PostgreSQL's processes over the same window (they share the server's core), when it took part.
   postgresCpu: t.postgresCpuUs && t.server ? round(t.postgresCpuUs / 1000 / t.server.wallMs) : null,
   postgresCpuUsPerMessage: t.postgresCpuUs ? round(t.postgresCpuUs / t.delivered) : null,
+  coreProbeUs: t.coreProbeUs ?? null,
   serverThreadsCpu: t.server?.threads ? Object.fromEntries(Object.entries(t.server.threads).filter(([, us]) => us > 0).map(([n, us]) => [n, round(us / 1000 / t.server!.wallMs)])) : null,
 });
 
@@ -128,6 +132,11 @@ export const b5: Bench = {
         checks.push(...sloChecks('PostgreSQL', [pg], 40));
         trials.push(row('parley postgres', pg));
       } else notes.push('PostgreSQL not available: only SQLite measured.');
+    }
+    // B5 is absolute: a slowed core moves it, so the note says how fast the core was.
+    const calm = calmCoreTime();
+    for (const t of trials) {
+      if (t.coreProbeUs != null && calm !== null) notes.push(`${t.system}: the server core's probe took ${round(t.coreProbeUs / calm)}× its calmest 10 s of this run (a slowed core is over ${SLOW_CORE}×).`);
     }
     for (const t of trials) if ((t.lateStarts ?? 0) > 0) notes.push(`${t.system}: the generator started ${t.lateStarts} sends more than 5 ms late (their latency includes the delay).`);
     return { id: 'B5', title: this.title, checks, trials, notes };
