@@ -96,7 +96,8 @@ export async function alternate<T>(
 export function ratioCheck(what: string, ratios: number[], min: number): Check {
   const s = summarize(ratios);
   // A median just under the target is shown with a third digit, so that the value does not read as met.
-  const median = s.median < min && round(s.median) >= min ? round(s.median, 3) : round(s.median);
+  // (cut, not rounded: 0.7997 shows as 0.799).
+  const median = s.median < min && round(s.median) >= min ? Math.floor(s.median * 1000) / 1000 : round(s.median);
   return {
     what,
     target: `≥ ${min}×`,

@@ -111,6 +111,32 @@ function sloChecks(label: string, t: Trial[], p99Target: number): Check[] {
   return checks;
 }
 
+/**
+ * B5 has no peer to share a slowed core with (see `alternate`): a window whose core probe took over
+ * SLOW_CORE× the run's calmest 10 s is measured once more, and the calmer window counts. Both are
+ * in the results; the notes give each window's probe ratio and the one left out's latencies.
+ */
+async function calmWindow(opts: Options, label: string, run: () => Promise<Trial>, notes: string[]): Promise<{ counted: Trial; left: Trial[] }> {
+  const ratio = (t: Trial) => {
+    const calm = calmCoreTime();
+    return t.coreProbeUs != null && calm !== null ? t.coreProbeUs / calm : null;
+  };
+  const first = await run();
+  const r1 = ratio(first);
+  if (opts.smoke || r1 === null || r1 <= SLOW_CORE) {
+    if (r1 !== null) notes.push(`${label}: the server core's probe took ${round(r1)}× its calmest 10 s of this run (slowed is over ${SLOW_CORE}×).`);
+    return { counted: first, left: [] };
+  }
+  const second = await run();
+  // Both against the calmest 10 s known now.
+  const [a, b] = [ratio(first)!, ratio(second)];
+  const keepSecond = b !== null && b < a;
+  const [counted, left] = keepSecond ? [second, first] : [first, second];
+  const l = left.latency;
+  notes.push(`${label}: the server core ran slowed in the first window (probe ${round(a)}× its calmest 10 s); measured again (${b === null ? 'unknown' : `${round(b)}×`}), the ${keepSecond ? 'second' : 'first'} window counts. The other gave p50 / p99 / max ${round(l.p50)} / ${round(l.p99)} / ${round(l.max)} ms.`);
+  return { counted, left: [left] };
+}
+
 export const b5: Bench = {
   id: 'B5',
   title: 'Latency SLO: open loop 1,000 msg/s, 200 sessions, 2,000 idle widgets, 50 operators',
@@ -122,23 +148,18 @@ export const b5: Bench = {
     const trials: ReturnType<typeof row>[] = [];
     const notes: string[] = [];
     if (opts.engines.includes('sqlite')) {
-      const sqlite = await parleyRun(opts, size);
-      checks.push(...sloChecks('SQLite', [sqlite], 20));
-      trials.push(row('parley sqlite', sqlite));
+      const sqlite = await calmWindow(opts, 'SQLite', () => parleyRun(opts, size), notes);
+      checks.push(...sloChecks('SQLite', [sqlite.counted], 20));
+      trials.push(row('parley sqlite', sqlite.counted), ...sqlite.left.map((t) => ({ ...row('parley sqlite', t), leftOut: true })));
     }
     if (opts.engines.includes('postgres')) {
       if (opts.pgUrl) {
-        const pg = await parleyRun(opts, size, opts.pgUrl);
-        checks.push(...sloChecks('PostgreSQL', [pg], 40));
-        trials.push(row('parley postgres', pg));
+        const pg = await calmWindow(opts, 'PostgreSQL', () => parleyRun(opts, size, opts.pgUrl!), notes);
+        checks.push(...sloChecks('PostgreSQL', [pg.counted], 40));
+        trials.push(row('parley postgres', pg.counted), ...pg.left.map((t) => ({ ...row('parley postgres', t), leftOut: true })));
       } else notes.push('PostgreSQL not available: only SQLite measured.');
     }
-    // B5 is absolute: a slowed core moves it, so the note says how fast the core was.
-    const calm = calmCoreTime();
-    for (const t of trials) {
-      if (t.coreProbeUs != null && calm !== null) notes.push(`${t.system}: the server core's probe took ${round(t.coreProbeUs / calm)}× its calmest 10 s of this run (a slowed core is over ${SLOW_CORE}×).`);
-    }
-    for (const t of trials) if ((t.lateStarts ?? 0) > 0) notes.push(`${t.system}: the generator started ${t.lateStarts} sends more than 5 ms late (their latency includes the delay).`);
+    for (const t of trials) if ((t.lateStarts ?? 0) > 0 && !('leftOut' in t)) notes.push(`${t.system}: the generator started ${t.lateStarts} sends more than 5 ms late (their latency includes the delay).`);
     return { id: 'B5', title: this.title, checks, trials, notes };
   },
 };
