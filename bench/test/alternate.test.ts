@@ -1,5 +1,5 @@
 /**
- * The trial loop's handling of a slowed server core: pairs in which the core probe ran slow
+ * The trial loop's handling of a slowed server core, and the median it reports: pairs in which the core probe ran slow
  * are measured again and left out, and counted when calm pairs cannot be had. The probe's
  * samples are fed in directly, as each "trial" would have seen them.
  */
@@ -57,4 +57,11 @@ test('smoke runs and core-independent measures are never repeated', async () => 
   const memory = await alternate({ trials: 2, smoke: false }, script([['p1', 1000], ['p2', 3000]]), script([['q1', 1000], ['q2', 1000]]), { coreBound: false });
   assert.deepEqual(memory.parley, ['p1', 'p2']);
   assert.deepEqual(memory.notes, []);
+});
+
+test('the median of an even count is the mean of the two middle values', async () => {
+  const { median, summarize } = await import('../lib/stats.js');
+  assert.equal(median([0.77, 0.79, 0.7997, 0.82, 0.84, 1.33]), (0.7997 + 0.82) / 2);
+  assert.equal(median([3, 1, 2]), 2);
+  assert.deepEqual(summarize([1, 4, 2, 3]), { median: 2.5, min: 1, max: 4 });
 });
