@@ -53,12 +53,13 @@ export const SLOW_CORE = 1.25;
  * core speed is read from the core probe (see core-probe.ts): a pair in which either trial ran on
  * a slowed core (its probe over {@link SLOW_CORE}× the calmest trial's) is measured again, up to
  * `opts.trials` extra pairs, and left out when enough calm pairs were measured; otherwise every
- * pair counts and the notes say so. `coreBound: false` for measures the core's speed does not
- * move (memory).
+ * pair counts and the notes say so. `all` holds every trial, for the correctness checks (nothing
+ * lost), which a slowed core does not excuse. `coreBound: false` for measures the core's speed does
+ * not move (memory).
  */
 export async function alternate<T>(
   opts: Pick<Options, 'trials' | 'smoke'>, parley: () => Promise<T>, peer: () => Promise<T>, { coreBound = true } = {},
-): Promise<{ parley: T[]; peer: T[]; notes: string[] }> {
+): Promise<{ parley: T[]; peer: T[]; notes: string[]; all: { parley: T[]; peer: T[] } }> {
   const pairs: { parley: T; peer: T; core: [number | null, number | null] }[] = [];
   const timed = async (f: () => Promise<T>): Promise<[T, number | null]> => {
     const from = Date.now();
@@ -78,6 +79,8 @@ export async function alternate<T>(
     const done = calmPairs.length >= opts.trials || pairs.length >= opts.trials + extraAllowed;
     if (!done) continue;
     const notes: string[] = [];
+    // Every trial, left out or not: what was lost or refused counts wherever it happened.
+    const all = { parley: pairs.map((x) => x.parley), peer: pairs.map((x) => x.peer) };
     const disturbed = pairs.length - calmPairs.length;
     if (coreBound && times.length) {
       const shown = pairs.map((x) => x.core.map((t) => (t === null ? '?' : round(t / calm))).join('/') + (x.core.some((t) => slow(t, calm)) ? ' (slowed)' : ''));
@@ -85,11 +88,20 @@ export async function alternate<T>(
     }
     if (disturbed > 0 && calmPairs.length >= opts.trials) {
       notes.push(`the server core ran slowed (probe over ${SLOW_CORE}× its calmest) during ${disturbed} of ${pairs.length} pairs: they were measured again and left out.`);
-      return { parley: calmPairs.map((x) => x.parley), peer: calmPairs.map((x) => x.peer), notes };
+      return { parley: calmPairs.map((x) => x.parley), peer: calmPairs.map((x) => x.peer), notes, all };
     }
     if (disturbed > 0) notes.push(`the server core ran slowed during ${disturbed} of ${pairs.length} pairs, also when measured again: every pair counts.`);
-    return { parley: pairs.map((x) => x.parley), peer: pairs.map((x) => x.peer), notes };
+    return { ...all, notes, all };
   }
+}
+
+/** Every trial of an alternation as result rows, in order, those left out marked `leftOut: true`. */
+export function trialRows<T, R extends object>(
+  r: { parley: T[]; peer: T[]; all: { parley: T[]; peer: T[] } }, row: (who: 'parley' | 'peer', t: T) => R,
+): (R & { leftOut?: true })[] {
+  const kept = new Set<T>([...r.parley, ...r.peer]);
+  const mark = (who: 'parley' | 'peer', t: T) => (kept.has(t) ? row(who, t) : { ...row(who, t), leftOut: true as const });
+  return [...r.all.parley.map((t) => mark('parley', t)), ...r.all.peer.map((t) => mark('peer', t))];
 }
 
 /** Ratio check over paired trials: median and spread of parley[i]/peer[i]. */

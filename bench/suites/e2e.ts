@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { E2eParams, E2eResult } from '../gen/e2e.js';
 import { generate } from '../lib/proc.js';
 import { coreTime, calmCoreTime } from '../lib/core-probe.js';
-import { alternate, fmt, ratioCheck, server, SATURATED, SLOW_CORE, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { alternate, fmt, ratioCheck, server, SATURATED, SLOW_CORE, trialRows, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
 import { summarize, round } from '../lib/stats.js';
 import type { Seeded } from '../targets/parley.js';
 import type { ChildStats } from '../lib/child.js';
@@ -85,14 +85,15 @@ export const b4: Bench = {
       checks: [
         capacity,
         { what: 'p99 latency, Parley ÷ reference', target: '≤ 2×', value: `${round(p99.median)}× (${round(p99.min)}–${round(p99.max)})`, met: p99.median <= 2 },
-        integrity('Parley', r.parley),
+        integrity('Parley', r.all.parley),
       ],
-      trials: [...r.parley.map((t) => row('parley', t)), ...r.peer.map((t) => row('reference', t))],
+      trials: trialRows(r, (who, t) => row(who === 'parley' ? 'parley' : 'reference', t)),
     };
   },
 };
 
-function sloChecks(label: string, t: Trial[], p99Target: number): Check[] {
+/** Latency checks over `t`; the integrity check over `t` and any window left out (`left`). */
+function sloChecks(label: string, t: Trial[], p99Target: number, left: Trial[] = []): Check[] {
   const overloaded = t.find((x) => x.overloadedAt !== null);
   // Latencies count only over a whole measured window (an empty summary arrives as null over IPC).
   const measured = !overloaded && t.every((x) => x.delivered > 0);
@@ -107,7 +108,7 @@ function sloChecks(label: string, t: Trial[], p99Target: number): Check[] {
     latency('p99', p99Target, (x) => x.latency.p99),
   ];
   if (p99Target === 20) checks.push(latency('max', 100, (x) => x.latency.max));
-  checks.push(integrity(label, t));
+  checks.push(integrity(label, [...t, ...left]));
   return checks;
 }
 
@@ -149,13 +150,13 @@ export const b5: Bench = {
     const notes: string[] = [];
     if (opts.engines.includes('sqlite')) {
       const sqlite = await calmWindow(opts, 'SQLite', () => parleyRun(opts, size), notes);
-      checks.push(...sloChecks('SQLite', [sqlite.counted], 20));
+      checks.push(...sloChecks('SQLite', [sqlite.counted], 20, sqlite.left));
       trials.push(row('parley sqlite', sqlite.counted), ...sqlite.left.map((t) => ({ ...row('parley sqlite', t), leftOut: true })));
     }
     if (opts.engines.includes('postgres')) {
       if (opts.pgUrl) {
         const pg = await calmWindow(opts, 'PostgreSQL', () => parleyRun(opts, size, opts.pgUrl!), notes);
-        checks.push(...sloChecks('PostgreSQL', [pg.counted], 40));
+        checks.push(...sloChecks('PostgreSQL', [pg.counted], 40, pg.left));
         trials.push(row('parley postgres', pg.counted), ...pg.left.map((t) => ({ ...row('parley postgres', t), leftOut: true })));
       } else notes.push('PostgreSQL not available: only SQLite measured.');
     }

@@ -9,7 +9,7 @@
  */
 import type { FanoutParams, FanoutResult } from '../gen/fanout.js';
 import { generate } from '../lib/proc.js';
-import { SATURATED, alternate, fmt, ratioCheck, server, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { SATURATED, alternate, fmt, ratioCheck, server, trialRows, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
 import type { Seeded } from '../targets/parley.js';
 import type { Protocol } from '../lib/clients.js';
 import type { ChildStats } from '../lib/child.js';
@@ -104,12 +104,12 @@ export const b1: Bench = {
     const eio3 = v2.parley.some((t) => t.generatorCpu >= SATURATED) || v4.parley.some((t) => t.generatorCpu >= SATURATED)
       ? ratioCheck('Parley EIO3 vs Parley EIO4 (server CPU per delivery)', v2.parley.slice(0, paired).map((t, i) => v4.parley[i]!.cpuUsPerDelivery / t.cpuUsPerDelivery), 0.9)
       : ratioCheck('Parley EIO3 vs Parley EIO4 (deliveries/s)', v2.parley.slice(0, paired).map((t, i) => t.deliveriesPerSec / v4.parley[i]!.deliveriesPerSec), 0.9);
-    checks.push(eio3, lossCheck('Parley', [...v4.parley, ...v2.parley]));
+    checks.push(eio3, lossCheck('Parley', [...v4.all.parley, ...v2.all.parley]));
     return {
       id: 'B1', title: this.title, checks, notes,
       trials: [
-        ...v4.parley.map((t) => row('parley v4', t)), ...v4.peer.map((t) => row('peer v4', t)),
-        ...v2.parley.map((t) => row('parley v2', t)), ...v2.peer.map((t) => row('peer v2', t)),
+        ...trialRows(v4, (who, t) => row(`${who} v4`, t)),
+        ...trialRows(v2, (who, t) => row(`${who} v2`, t)),
       ],
     };
   },
@@ -124,8 +124,8 @@ export const b2: Bench = {
     notes.push(...r.notes);
     return {
       id: 'B2', title: this.title, notes,
-      checks: [compare('Parley vs bare ws', r.parley, r.peer, 0.8, notes), lossCheck('Parley', r.parley)],
-      trials: [...r.parley.map((t) => row('parley', t)), ...r.peer.map((t) => row('peer', t))],
+      checks: [compare('Parley vs bare ws', r.parley, r.peer, 0.8, notes), lossCheck('Parley', r.all.parley)],
+      trials: trialRows(r, (who, t) => row(who, t)),
     };
   },
 };

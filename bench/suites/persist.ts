@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Child, SERVER_CORE } from '../lib/proc.js';
-import { alternate, ratioCheck, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { alternate, ratioCheck, trialRows, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
 import { prepare } from '../targets/persist.js';
 
 interface Trial { messages: number; seconds: number; perSec: number }
@@ -75,9 +75,7 @@ export const b3: Bench = {
       const r = await alternate(opts, () => trial(engine, 'parley', opts), () => trial(engine, 'peer', opts));
       notes.push(...r.notes.map((n) => `${label}: ${n}`));
       checks.push(ratioCheck(`${label} (messages/s)`, r.parley.map((p, i) => p.perSec / r.peer[i]!.perSec), min));
-      for (const [who, list] of [['parley', r.parley], ['peer', r.peer]] as const) {
-        for (const t of list) trials.push({ system: `${who} ${engine}`, messagesPerSec: Math.round(t.perSec), messages: t.messages });
-      }
+      trials.push(...trialRows(r, (who, t) => ({ system: `${who} ${engine}`, messagesPerSec: Math.round(t.perSec), messages: t.messages })));
     }
     return { id: 'B3', title: this.title, checks, trials, notes };
   },

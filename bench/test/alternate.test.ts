@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alternate, SLOW_CORE } from '../lib/suite.js';
+import { alternate, SLOW_CORE, trialRows } from '../lib/suite.js';
 import { recordCoreSample } from '../lib/core-probe.js';
 
 /** A trial that returns `value` and during which the probe took `us` per sample. */
@@ -34,6 +34,9 @@ test('a pair run on a slowed core is measured again and left out', async () => {
   const r = await alternate({ trials: 3, smoke: false }, parley, peer);
   assert.deepEqual(r.parley, ['p1', 'p3', 'p4']);
   assert.deepEqual(r.peer, ['q1', 'q3', 'q4']);
+  // Left out of the ratio, not of the record or of the correctness checks.
+  assert.deepEqual(r.all, { parley: ['p1', 'p2', 'p3', 'p4'], peer: ['q1', 'q2', 'q3', 'q4'] });
+  assert.deepEqual(trialRows(r, (who, t) => ({ who, t })).filter((x) => 'leftOut' in x), [{ who: 'parley', t: 'p2', leftOut: true }, { who: 'peer', t: 'q2', leftOut: true }]);
   assert.ok(r.notes.some((n) => /during 1 of 4 pairs: they were measured again and left out/.test(n)), r.notes.join('\n'));
   assert.ok(r.notes.some((n) => /, 1\.6\d*\/1\.0\d* \(slowed\), /.test(n)), r.notes.join('\n'));
 });
