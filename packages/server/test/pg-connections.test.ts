@@ -1,0 +1,77 @@
+/**
+ * PostgreSQL connections. The pools keep a connection once it is open: reopening one costs
+ * a backend process and every named statement prepared again, and it happened when a burst
+ * followed a quiet spell. The unit of work's connections wait in an empty transaction block
+ * between uses, so a server's idle_in_transaction_session_timeout must not end them (the
+ * database here sets it to one second). A connection the server does end while idle is
+ * replaced without failing a request.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { eventually, startTestServer, type TestServer } from './helpers/harness.js';
+
+const pgUrl = process.env.PARLEY_TEST_PG_URL;
+
+describe('PostgreSQL connections [postgres]', { skip: pgUrl ? false : 'PostgreSQL not available (run `npm test`, which starts one)' }, () => {
+  let srv: TestServer;
+  let admin: pg.Client;
+  let database: string;
+  let sessions: string[];
+
+  /** Parley's connections to its database, as the server lists them. */
+  const connections = async () =>
+    Number((await admin.query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where datname = $1 and application_name = 'parley'", [database])).rows[0]!.n);
+  const post = (session: string, body: string) => srv.api('POST', `/api/v1/sessions/${session}/messages`, { body });
+  const bodies = async (session: string) =>
+    (await srv.parley.ctx.db.kysely.selectFrom('messages').select('body').where('session_id', '=', session).orderBy('seq').execute()).map((r) => r.body);
+
+  before(async () => {
+    srv = await startTestServer('postgres', { SESSION_SWEEP_INTERVAL_MS: '3600000' });
+    database = (await sql<{ db: string }>`select current_database() as db`.execute(srv.parley.ctx.db.kysely)).rows[0]!.db;
+    admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    // Ends any connection left idle in a transaction for over a second; it applies to connections
+    // opened after it, so the server starts again.
+    await admin.query(`alter database ${database} set idle_in_transaction_session_timeout = '1s'`);
+    await srv.restart();
+    database = (await sql<{ db: string }>`select current_database() as db`.execute(srv.parley.ctx.db.kysely)).rows[0]!.db;
+    const { chatId } = await srv.createChat();
+    sessions = [];
+    for (let i = 0; i < 8; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `K${i}` })).body.id);
+    await srv.parley.settle();
+  });
+  after(async () => {
+    await admin?.end();
+    await srv?.close();
+  });
+
+  test('connections opened by a burst stay open through a quiet spell longer than pg’s idle timeout', { timeout: 60_000 }, async () => {
+    // A burst over every session, with reads beside it, opens several connections.
+    const burst = await Promise.all(sessions.flatMap((s, i) => [
+      post(s, `burst ${i} a`), post(s, `burst ${i} b`), srv.api('GET', `/api/v1/sessions/${s}/messages`),
+    ]));
+    assert.ok(burst.every((r) => r.status === 201 || r.status === 200), JSON.stringify(burst.map((r) => r.status)));
+    await srv.parley.settle();
+    const open = await connections();
+    assert.ok(open >= 3, `connections after the burst: ${open}`);
+    // pg's default closes a connection idle for 10 s.
+    await new Promise((r) => setTimeout(r, 11_000));
+    assert.equal(await connections(), open);
+    // And they serve: every session takes a message.
+    for (const s of sessions) assert.equal((await post(s, 'after the quiet spell')).status, 201);
+    assert.equal(await connections(), open);
+  });
+
+  test('connections the server ends while idle are replaced, and no request fails', async () => {
+    const ended = (await admin.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'parley'", [database])).rowCount;
+    assert.ok((ended ?? 0) >= 3, `ended ${ended}`);
+    await eventually(async () => ((await connections()) === 0 ? true : undefined), 5000, 'the ended connections to go');
+    const after = await Promise.all(sessions.map((s, i) => post(s, `after the end ${i}`)));
+    assert.deepEqual(after.map((r) => r.status), sessions.map(() => 201));
+    for (const [i, s] of sessions.entries()) assert.ok((await bodies(s)).includes(`after the end ${i}`));
+  });
+});
