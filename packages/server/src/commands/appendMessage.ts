@@ -101,7 +101,7 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   const message = presentMessage(row, refs ?? { attachments: [], avatar: null });
   tx.record({
     type: 'message.created', companyId, chatId: allocated.chat_id, sessionId: session.id, seq,
-    botStatus: allocated.bot_status, groupId: allocated.group_id, message,
+    botStatus: allocated.bot_status, groupId: allocated.group_id, audience: allocated.audience ?? undefined, message,
   });
   return row;
 }

@@ -15,6 +15,11 @@ export type DomainEvent =
       type: 'message.created'; companyId: number; chatId: string; sessionId: string; seq: number; botStatus: BotStatus;
       /** The session's group at commit (absent in events stored by older versions). */
       groupId?: number | null;
+      /**
+       * Who followed the assigned session at commit, when the message's statement read it
+       * (PostgreSQL); absent otherwise, and never stored in the outbox.
+       */
+      audience?: number[];
       message: MessageDto;
     }
   | { type: 'message.edited'; companyId: number; sessionId: string; message: HistoryMessageDto }

@@ -314,7 +314,7 @@ const isRef = (entry: OutboxEntry): entry is MessageCreatedRef => entry.type ===
 
 function outboxEntry(e: DomainEvent): OutboxEntry {
   if (e.type !== 'message.created') return e;
-  const { message, ...rest } = e;
+  const { message, audience: _audience, ...rest } = e;
   return { ...rest, messageId: message.id };
 }
 

@@ -39,7 +39,15 @@ export async function findOpenSessionOfClient(db: Executor, chatId: string, clie
  * What allocating a sequence number returns: the number, the session's routing state
  * at that moment, and its client (with the client's name for client messages).
  */
-export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' | 'group_id' | 'company_id' | 'client_id'> & { client_name?: string | null };
+export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' | 'group_id' | 'company_id' | 'client_id'> & {
+  client_name?: string | null;
+  /**
+   * PostgreSQL: who follows the session as the message is stored (its operators and the
+   * company's admins, none blocked), read by the message's own statement; null while the
+   * session waits for an operator (the operators who may take it follow it then as well).
+   */
+  audience?: number[] | null;
+};
 
 const ALLOCATED = ['last_seq', 'bot_status', 'chat_id', 'group_id', 'company_id', 'client_id'] as const;
 
@@ -134,7 +142,12 @@ function appendWith(kind: AllocationKind) {
       const statement = sql<Allocated>`with s as (${update}), m as (insert into messages (${MESSAGE_COLUMNS})
         select cast(${m} as text), cast(${id} as text), s.last_seq, cast(${type} as text), ${author}, 'REGULAR', cast(${body} as text),
           cast(${answers} as text), '[]', cast(${attachments} as text), cast(${replyTo} as text), cast(${now} as bigint), null, null from s
-        returning seq) select * from s`;
+        returning seq)
+        select s.*, case when s.bot_status in ('WAITING', 'HELP') then null else array(
+          select o.id from operators o where o.company_id = s.company_id and o.role = 'ADMIN' and o.blocked = 0
+          union select so.operator_id from session_operators so join operators o on o.id = so.operator_id
+            where so.session_id = cast(${id} as text) and o.blocked = 0) end as audience
+        from s`;
       return { compile: () => statement.compile(db) };
     },
     kind === 'PARTICIPANT' ? 12 : 10,

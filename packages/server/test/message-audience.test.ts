@@ -1,0 +1,63 @@
+/**
+ * Who is told of a new message in an assigned session: its operators and the company's
+ * admins, none of them blocked; not the other operators of its group. On PostgreSQL the
+ * message's own statement reads that audience as it stores the message (no read at delivery),
+ * so both paths are held to the same answer.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
+import { as, connectOperator, createGroup, createOperator } from './helpers/operators.js';
+
+forEachEngine('a new message’s audience', (engine) => {
+  let srv: TestServer;
+  let chatId: string;
+  before(async () => {
+    srv = await startTestServer(engine);
+    chatId = (await srv.createChat()).chatId;
+  });
+  after(() => srv.close());
+
+  test('the session’s operators and the unblocked admins get it; the rest of the group does not', async () => {
+    const groupId = await createGroup(srv, { name: 'Audience', sessionLimit: 5, chatIds: [chatId] });
+    const admin = await createOperator(srv, { role: 'ADMIN', name: 'Admin' });
+    const blockedAdmin = await createOperator(srv, { role: 'ADMIN', name: 'Blocked admin' });
+    const a = await createOperator(srv, { name: 'A', groupIds: [groupId] });
+    const b = await createOperator(srv, { name: 'B', groupIds: [groupId] });
+    const co = await createOperator(srv, { name: 'Co', groupIds: [] });
+    assert.equal((await as(srv, admin)('PATCH', `/api/v1/operators/${blockedAdmin.id}/block`)).status, 200);
+
+    // Only A is online: the session is A's.
+    const aLive = await connectOperator(srv, a.token);
+    const session: string = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: 'Audience' })).body.id;
+    await aLive.next('chatSessionAdded', (p) => p.data.id === session);
+    const adminLive = await connectOperator(srv, admin.token);
+    const bLive = await connectOperator(srv, b.token);
+    const coLive = await connectOperator(srv, co.token);
+    // A co-operator takes part too.
+    const invited = await as(srv, a)('PUT', `/api/v1/sessions/${session}/operators/${co.id}`);
+    assert.equal(invited.status, 200, JSON.stringify(invited.body));
+    await coLive.next('chatSessionAdded', (p) => p.data.id === session);
+
+    const fromClient = await srv.api('POST', `/api/v1/sessions/${session}/messages`, { body: 'to whom it may concern' });
+    const fromOperator = await as(srv, a)('POST', `/api/v1/sessions/${session}/messages`, { body: 'an answer' });
+    for (const m of [fromClient, fromOperator]) {
+      assert.equal(m.status, 201);
+      for (const live of [aLive, adminLive, coLive]) await live.next('chatMessageCreated', (p) => p.data.id === m.body.id);
+    }
+    await srv.parley.settle();
+    // B received everything published to it by now (its channel is served in order): later
+    // events reached the others, and B's own channel had nothing for these messages.
+    const ids = new Set([fromClient.body.id, fromOperator.body.id]);
+    assert.deepEqual(bLive.all('chatMessageCreated').filter((p) => ids.has(p.data.id)), []);
+
+    const expected = [a.id, admin.id, co.id].map(Number).sort((x, y) => x - y);
+    for (const m of [fromClient, fromOperator]) {
+      const e = await eventually(() => srv.events.find((ev) => ev.type === 'message.created' && ev.message.id === m.body.id));
+      assert.equal(e.type, 'message.created');
+      if (e.type !== 'message.created') return;
+      if (engine === 'postgres') assert.deepEqual([...(e.audience ?? [])].sort((x, y) => x - y), expected, 'read by the message’s statement');
+      else assert.equal(e.audience, undefined, 'read at delivery');
+    }
+  });
+});
