@@ -16,8 +16,8 @@ export type DomainEvent =
       /** The session's group at commit (absent in events stored by older versions). */
       groupId?: number | null;
       /**
-       * Who followed the assigned session at commit, when the message's statement read it
-       * (PostgreSQL); absent otherwise, and never stored in the outbox.
+       * Who followed the assigned session as the message was stored, when the message's
+       * statement read it (PostgreSQL); absent otherwise, and never stored in the outbox.
        */
       audience?: number[];
       message: MessageDto;

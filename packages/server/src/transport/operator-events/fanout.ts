@@ -99,7 +99,7 @@ export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscr
   const audience = (s: Routed) => (isWaiting(s) ? sessionAudience(ctx.db.delivery, s) : assignedAudience(s));
 
   const load = async (e: SessionEvent): Promise<Reads> => {
-    // A new message whose statement read its audience at commit needs no read at all.
+    // A new message whose statement read its audience as it stored the message needs no read.
     if (e.type === 'message.created' && e.audience !== undefined) return { s: undefined, ids: new Set(e.audience) };
     const routed = routingOf(e);
     if (routed) return { s: undefined, ids: await audience(routed) };
