@@ -3,8 +3,9 @@
  * a backend process and every named statement prepared again, and it happened when a burst
  * followed a quiet spell. The unit of work's connections wait in an empty transaction block
  * between uses, so a server's idle_in_transaction_session_timeout must not end them (the
- * database here sets it to one second). A connection the server does end while idle is
- * replaced without failing a request.
+ * database here sets it to one second). A connection the server does end, idle in the pool or
+ * held by a transaction between queries, is replaced without failing a later request, and
+ * without taking the process down.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -65,11 +66,24 @@ describe('PostgreSQL connections [postgres]', { skip: pgUrl ? false : 'PostgreSQ
     assert.equal(await connections(), open);
   });
 
-  test('connections the server ends while idle are replaced, and no request fails', async () => {
+  test('connections the server ends while idle or held between queries are replaced; the process stays up and no later request fails', async () => {
+    // A transaction held open with no query in flight: its connection is checked out of the pool.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const held = srv.parley.ctx.uow.batch(() => {
+      started();
+      return gate;
+    }).then(() => 'committed', () => 'failed');
+    await running;
     const ended = (await admin.query(
       "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'parley'", [database])).rowCount;
     assert.ok((ended ?? 0) >= 3, `ended ${ended}`);
     await eventually(async () => ((await connections()) === 0 ? true : undefined), 5000, 'the ended connections to go');
+    open();
+    // Its connection is gone: the transaction cannot have committed.
+    assert.equal(await held, 'failed');
     const after = await Promise.all(sessions.map((s, i) => post(s, `after the end ${i}`)));
     assert.deepEqual(after.map((r) => r.status), sessions.map(() => 201));
     for (const [i, s] of sessions.entries()) assert.ok((await bodies(s)).includes(`after the end ${i}`));

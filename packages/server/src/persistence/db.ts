@@ -295,6 +295,10 @@ export function openDb(database: Config['database']): Db {
       });
       // An idle client's error (e.g. the server restarting) must not crash the process.
       p.on('error', () => undefined);
+      // Nor one of a client in use between queries (pg-pool listens only while a client is
+      // idle): the failure reaches the query it breaks, or the next one, and the pool drops the
+      // client when it comes back.
+      p.on('connect', (client) => client.on('error', () => undefined));
       return new Kysely<Database>({ dialect: transactional ? new TransactionDialect({ pool: p }) : new PostgresDialect({ pool: p }) });
     };
     kysely = pool(10);
