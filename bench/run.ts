@@ -18,7 +18,7 @@ import { startPostgres } from '../scripts/pg.mjs';
 import { benchDir, pin, SERVER_CORE, watchPostgres } from './lib/proc.js';
 import { startCoreProbe, stopCoreProbe } from './lib/core-probe.js';
 import { v8FlagsFor } from '../packages/server/src/runtime.js';
-import type { Bench, BenchResult, Options } from './lib/suite.js';
+import { positiveEnv, type Bench, type BenchResult, type Options } from './lib/suite.js';
 import { b1, b2 } from './suites/fanout.js';
 import { b3 } from './suites/persist.js';
 import { b4, b5 } from './suites/e2e.js';
@@ -56,7 +56,7 @@ if (pg) {
   watchPostgres(pg.pid);
 }
 else if (engines.includes('postgres')) log('PostgreSQL binaries not found: the PostgreSQL measurements are skipped.');
-const opts: Options = { smoke, trials: smoke ? 1 : Number(process.env.BENCH_TRIALS ?? 3), pgUrl: (process.env.BENCH_PG_SOCKET === '1' ? pg?.socketUrl : pg?.url) ?? null, engines, log };
+const opts: Options = { smoke, trials: smoke ? 1 : Math.round(positiveEnv('BENCH_TRIALS', 3)), pgUrl: (process.env.BENCH_PG_SOCKET === '1' ? pg?.socketUrl : pg?.url) ?? null, engines, log };
 
 const results: BenchResult[] = [];
 const failures: string[] = [];

@@ -45,6 +45,15 @@ export async function server(name: string, module: string, params: Record<string
   return { child, url, info };
 }
 
+/** A positive number from the environment (`fallback` when unset); anything else stops the run with the variable's name. */
+export function positiveEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
 /** A trial whose core probe took this much longer than the run's calmest trial ran on a slowed core. */
 export const SLOW_CORE = 1.25;
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { E2eParams, E2eResult } from '../gen/e2e.js';
 import { generate } from '../lib/proc.js';
 import { coreTime, calmCoreTime } from '../lib/core-probe.js';
-import { alternate, fmt, ratioCheck, server, SATURATED, SLOW_CORE, trialRows, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
+import { alternate, fmt, positiveEnv, ratioCheck, server, SATURATED, SLOW_CORE, trialRows, type Bench, type BenchResult, type Check, type Options } from '../lib/suite.js';
 import { summarize, round } from '../lib/stats.js';
 import type { Seeded } from '../targets/parley.js';
 import type { ChildStats } from '../lib/child.js';
@@ -144,7 +144,7 @@ export const b5: Bench = {
   async run(opts): Promise<BenchResult> {
     const size = opts.smoke
       ? { operators: 5, sessionLimit: 10, sessions: 20, idleWidgets: 20, mode: { kind: 'open', rate: 100, warmupMs: 300, durationMs: 1000 } as const }
-      : { operators: 50, sessionLimit: 10, sessions: 200, idleWidgets: 2000, mode: { kind: 'open', rate: Number(process.env.BENCH_B5_RATE ?? 1000), warmupMs: 5000, durationMs: Number(process.env.BENCH_B5_SECONDS ?? 60) * 1000 } as const };
+      : { operators: 50, sessionLimit: 10, sessions: 200, idleWidgets: 2000, mode: { kind: 'open', rate: positiveEnv('BENCH_B5_RATE', 1000), warmupMs: 5000, durationMs: positiveEnv('BENCH_B5_SECONDS', 60) * 1000 } as const };
     const checks: Check[] = [];
     const trials: ReturnType<typeof row>[] = [];
     const notes: string[] = [];

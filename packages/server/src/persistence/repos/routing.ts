@@ -1,5 +1,5 @@
 /** SQL for routing: candidates with their load, queue order, operator locks, audiences. */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely } from 'kysely';
 import type { Executor } from '../tx.js';
 import { prepared, preparedBySize } from '../prepared.js';
 import type { Dialect } from '../db.js';
@@ -173,7 +173,7 @@ export async function idleAssignedSessions(db: Executor, now: number, limit: num
 }
 
 /** Admins of the company and the session's operators; the audience queries add to this. */
-const followers = (db: Kysely<Database>, companyId: number, sessionId: string) =>
+const followers = (db: Kysely<Database>, companyId: number | Expression<number>, sessionId: string | Expression<string>) =>
   db.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
     .union(db.selectFrom('session_operators').select('operator_id as id').where('session_id', '=', sessionId));
 
@@ -181,7 +181,15 @@ const followers = (db: Kysely<Database>, companyId: number, sessionId: string) =
 const unblocked = (db: Kysely<Database>, ids: ReturnType<typeof followers>) =>
   db.selectFrom(ids.as('a')).innerJoin('operators as o', 'o.id', 'a.id').select('o.id').where('o.blocked', '=', 0);
 
-const audienceOfAssigned = prepared((db, companyId: number, sessionId: string) => unblocked(db, followers(db, companyId, sessionId)));
+/**
+ * Who follows an assigned session: the company's admins and the session's operators, none
+ * blocked. Values or SQL expressions: the message statement on PostgreSQL embeds it (see
+ * `allocateAndInsert`).
+ */
+export const assignedAudienceQuery = (db: Kysely<Database>, companyId: number | Expression<number>, sessionId: string | Expression<string>) =>
+  unblocked(db, followers(db, companyId, sessionId));
+
+const audienceOfAssigned = prepared((db, companyId: number, sessionId: string) => assignedAudienceQuery(db, companyId, sessionId));
 const audienceOfGroupQueue = prepared((db, companyId: number, sessionId: string, groupId: number) =>
   unblocked(db, followers(db, companyId, sessionId).union(db.selectFrom('group_operators').select('operator_id as id').where('group_id', '=', groupId))));
 const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, chatId: string) =>

@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Executor } from '../tx.js';
 import { prepared } from '../prepared.js';
+import { assignedAudienceQuery } from './routing.js';
 import type { Database, SessionRow, SessionsTable, SessionUpdate } from '../schema.js';
 
 export async function insertSession(db: Executor, row: Insertable<SessionsTable>): Promise<void> {
@@ -143,10 +144,8 @@ function appendWith(kind: AllocationKind) {
         select cast(${m} as text), cast(${id} as text), s.last_seq, cast(${type} as text), ${author}, 'REGULAR', cast(${body} as text),
           cast(${answers} as text), '[]', cast(${attachments} as text), cast(${replyTo} as text), cast(${now} as bigint), null, null from s
         returning seq)
-        select s.*, case when s.bot_status in ('WAITING', 'HELP') then null else array(
-          select o.id from operators o where o.company_id = s.company_id and o.role = 'ADMIN' and o.blocked = 0
-          union select so.operator_id from session_operators so join operators o on o.id = so.operator_id
-            where so.session_id = cast(${id} as text) and o.blocked = 0) end as audience
+        select s.*, case when s.bot_status in ('WAITING', 'HELP') then null /* as isWaiting */
+          else array(${assignedAudienceQuery(db, sql<number>`s.company_id`, sql<string>`cast(${id} as text)`)}) end as audience
         from s`;
       return { compile: () => statement.compile(db) };
     },
