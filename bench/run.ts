@@ -4,7 +4,8 @@
  *   npm run bench                     every benchmark, full size
  *   npm run bench -- B1 B3            some of them
  *   npm run bench -- --smoke          tiny versions (what CI runs: proves the suite works, measures nothing)
- *   npm run bench -- --out file.json  where to write the results (default bench/results/<date>.json)
+ *   npm run bench -- --out file.json  where to write the results (default bench/results/<date>.json,
+ *                                     or <date>-B1-B3.json and the like for a partial run)
  *
  * The server side (Parley or a peer, and PostgreSQL) runs on core 0, load
  * generators on core 1. See docs/performance.md for the method and the findings.
@@ -29,8 +30,25 @@ const all: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8];
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
 const outIdx = argv.indexOf('--out');
-const out = outIdx >= 0 ? path.resolve(argv[outIdx + 1]!) : path.join(benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.json`);
 const wanted = argv.filter((a, i) => /^B\d+$/i.test(a) && argv[i - 1] !== '--out').map((a) => a.toUpperCase());
+// BENCH_ENGINES=sqlite or =postgres: measure B3 and B5 on one engine only.
+const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filter((e): e is 'sqlite' | 'postgres' => e === 'sqlite' || e === 'postgres');
+const out = outIdx >= 0 ? path.resolve(argv[outIdx + 1]!) : path.join(benchDir, 'results', `${defaultName()}.json`);
+
+/**
+ * `<date>` for a full run; a smoke run, some benchmarks, one engine or sizes set in the
+ * environment add what they were (`<date>-B3-B5-postgres`), so such a run never replaces the
+ * day's full results.
+ */
+function defaultName(): string {
+  const parts = [new Date().toISOString().slice(0, 10)];
+  if (smoke) parts.push('smoke');
+  parts.push(...wanted);
+  if (engines.length === 1) parts.push(engines[0]!);
+  // Trial counts, rates or windows other than the benchmark's own.
+  if (['BENCH_TRIALS', 'BENCH_B5_RATE', 'BENCH_B5_SECONDS'].some((name) => process.env[name] !== undefined)) parts.push('custom');
+  return parts.join('-');
+}
 const selected = wanted.length ? all.filter((b) => wanted.includes(b.id)) : all;
 
 function machine() {
@@ -48,9 +66,8 @@ function machine() {
 }
 
 const log = (line: string) => console.log(line);
-// BENCH_ENGINES=sqlite or =postgres: measure B3 and B5 on one engine only.
-const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filter((e): e is 'sqlite' | 'postgres' => e === 'sqlite' || e === 'postgres');
-const pg = engines.includes('postgres') ? await startPostgres({ durable: true }) : null;
+// BENCH_PG_OPTIONS='-c name=value …': more PostgreSQL server options, for investigations.
+const pg = engines.includes('postgres') ? await startPostgres({ durable: true, options: process.env.BENCH_PG_OPTIONS }) : null;
 if (pg) {
   pin(pg.pid, SERVER_CORE);
   watchPostgres(pg.pid);

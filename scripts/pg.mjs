@@ -30,7 +30,10 @@ function freePort() {
   });
 }
 
-/** Starts a throwaway PostgreSQL cluster; returns {url, stop} or null when no binaries exist. */
+/**
+ * Starts a throwaway PostgreSQL cluster; returns {url, stop} or null when no binaries exist.
+ * `opts.durable`: fsync and synchronous commit on; `opts.options`: more server options (`-c name=value …`).
+ */
 export async function startPostgres(opts = {}) {
   const initdb = findPgBin('initdb');
   const pgCtl = findPgBin('pg_ctl');
@@ -47,8 +50,9 @@ export async function startPostgres(opts = {}) {
   };
   run(initdb, ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const durability = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off';
+  const extra = opts.options ? ` ${opts.options}` : '';
   run(pgCtl, ['-D', path.join(dir, 'data'), '-l', path.join(dir, 'log'), '-w', '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}`, 'start']);
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}${extra}`, 'start']);
   const pidFile = path.join(dir, 'data', 'postmaster.pid');
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   return {
