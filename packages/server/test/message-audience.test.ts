@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { as, connectOperator, createGroup, createOperator } from './helpers/operators.js';
+import { assignedAudiences, sessionAudience } from '../src/persistence/repos/routing.js';
 
 forEachEngine('a new message’s audience', (engine) => {
   let srv: TestServer;
@@ -59,5 +60,42 @@ forEachEngine('a new message’s audience', (engine) => {
       if (engine === 'postgres') assert.deepEqual([...(e.audience ?? [])].sort((x, y) => x - y), expected, 'read by the message’s statement');
       else assert.equal(e.audience, undefined, 'read at delivery');
     }
+  });
+
+  test('every audience query leaves blocked operators out and adds nobody from elsewhere', async () => {
+    const chat = (await srv.createChat()).chatId;
+    const g1 = await createGroup(srv, { name: 'Queue 1', sessionLimit: 5, chatIds: [chat] });
+    const g2 = await createGroup(srv, { name: 'Queue 2', sessionLimit: 5, chatIds: [chat] });
+    const elsewhere = await createGroup(srv, { name: 'Elsewhere', sessionLimit: 5, chatIds: [] });
+    const admin = await createOperator(srv, { role: 'ADMIN', name: 'Queue admin' });
+    const blockedAdmin = await createOperator(srv, { role: 'ADMIN', name: 'Queue blocked admin' });
+    const p = await createOperator(srv, { name: 'P', groupIds: [g1, g2] });
+    const q = await createOperator(srv, { name: 'Q', groupIds: [g1] });
+    const r = await createOperator(srv, { name: 'R', groupIds: [g2] });
+    const co = await createOperator(srv, { name: 'Co', groupIds: [elsewhere] });
+    const out = await createOperator(srv, { name: 'Out', groupIds: [elsewhere] });
+    for (const op of [blockedAdmin, q]) assert.equal((await as(srv, admin)('PATCH', `/api/v1/operators/${op.id}/block`)).status, 200);
+
+    // P, the only one online, takes the session; Co is invited into it.
+    const pLive = await connectOperator(srv, p.token);
+    const session: string = (await srv.api('POST', `/api/v1/chats/${chat}/sessions`, { clientName: 'Queues' })).body.id;
+    await pLive.next('chatSessionAdded', (x) => x.data.id === session);
+    assert.equal((await as(srv, p)('PUT', `/api/v1/sessions/${session}/operators/${co.id}`)).status, 200);
+    await srv.parley.settle();
+
+    const db = srv.parley.ctx.db.delivery;
+    const companyId = srv.parley.companyId;
+    const s = { id: session, company_id: companyId, chat_id: chat, group_id: null, bot_status: 'OPERATOR' as const };
+    const check = (what: string, got: Set<number>, included: { id: string }[]) => {
+      for (const op of included) assert.ok(got.has(Number(op.id)), `${what}: ${op.id} is in it`);
+      for (const op of [blockedAdmin, q, r, co, out, p, admin].filter((o) => !included.includes(o))) assert.ok(!got.has(Number(op.id)), `${what}: ${op.id} is not`);
+    };
+    check('assigned', await sessionAudience(db, s), [p, co, admin]);
+    check('waiting in the chat', await sessionAudience(db, { ...s, bot_status: 'WAITING' }), [p, co, admin, r]);
+    check('waiting in group 1', await sessionAudience(db, { ...s, bot_status: 'HELP', group_id: g1 }), [p, co, admin]);
+    check('waiting in group 2', await sessionAudience(db, { ...s, bot_status: 'HELP', group_id: g2 }), [p, co, admin, r]);
+    const several = await assignedAudiences(db, companyId, [session, 'no-such-session']);
+    check('assigned, read with another session', several.get(session)!, [p, co, admin]);
+    check('a session without operators', several.get('no-such-session')!, [admin]);
   });
 });

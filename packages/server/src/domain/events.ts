@@ -17,7 +17,8 @@ export type DomainEvent =
       groupId?: number | null;
       /**
        * Who followed the assigned session as the message was stored, when the message's
-       * statement read it (PostgreSQL); absent otherwise, and never stored in the outbox.
+       * statement read it (PostgreSQL; an operator may appear twice); absent otherwise, and
+       * never stored in the outbox.
        */
       audience?: number[];
       message: MessageDto;

@@ -17,6 +17,7 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
+import * as m004 from './migrations/004_audience.js';
 import { statementNames, type DirectRunner } from './prepared.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
@@ -48,6 +49,7 @@ const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Prom
   '001_initial': m001,
   '002_operators': m002,
   '003_write_path': m003,
+  '004_audience': m004,
 };
 
 /**

@@ -172,36 +172,43 @@ export async function idleAssignedSessions(db: Executor, now: number, limit: num
     .execute();
 }
 
-/** Admins of the company and the session's operators; the audience queries add to this. */
-const followers = (db: Kysely<Database>, companyId: number | Expression<number>, sessionId: string | Expression<string>) =>
-  db.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
-    .union(db.selectFrom('session_operators').select('operator_id as id').where('session_id', '=', sessionId));
+/**
+ * Whether the operator that `ref` names is unblocked: blocked operators get nothing, whatever
+ * their groups and sessions. One lookup by key per candidate, as a correlated subquery, which
+ * PostgreSQL cannot turn into a join: as a join, its generic plans scanned every operator to
+ * hash or merge them with the few candidates.
+ */
+const unblocked = (ref: 'so.operator_id' | 'go.operator_id') =>
+  sql<boolean>`(select ub.blocked from operators as ub where ub.id = ${sql.ref(ref)}) = 0`;
 
-/** Blocked operators get nothing, whatever their groups and sessions. */
-const unblocked = (db: Kysely<Database>, ids: ReturnType<typeof followers>) =>
-  db.selectFrom(ids.as('a')).innerJoin('operators as o', 'o.id', 'a.id').select('o.id').where('o.blocked', '=', 0);
+/** The company's unblocked admins (by the `operators_company_role` index). */
+const admins = (db: Kysely<Database>, companyId: number | Expression<number>) =>
+  db.selectFrom('operators').select('id').where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0);
 
 /**
  * Who follows an assigned session: the company's admins and the session's operators, none
- * blocked. Values or SQL expressions: the message statement on PostgreSQL embeds it (see
+ * blocked. An operator may be named twice (an admin who also takes part); callers make a set.
+ * Values or SQL expressions: the message statement on PostgreSQL embeds it (see
  * `allocateAndInsert`).
  */
 export const assignedAudienceQuery = (db: Kysely<Database>, companyId: number | Expression<number>, sessionId: string | Expression<string>) =>
-  unblocked(db, followers(db, companyId, sessionId));
+  admins(db, companyId).unionAll(db.selectFrom('session_operators as so').select('so.operator_id as id').where('so.session_id', '=', sessionId).where(unblocked('so.operator_id')));
 
 const audienceOfAssigned = prepared((db, companyId: number, sessionId: string) => assignedAudienceQuery(db, companyId, sessionId));
 const audienceOfGroupQueue = prepared((db, companyId: number, sessionId: string, groupId: number) =>
-  unblocked(db, followers(db, companyId, sessionId).union(db.selectFrom('group_operators').select('operator_id as id').where('group_id', '=', groupId))));
+  assignedAudienceQuery(db, companyId, sessionId).unionAll(
+    db.selectFrom('group_operators as go').select('go.operator_id as id').where('go.group_id', '=', groupId).where(unblocked('go.operator_id')),
+  ));
 const audienceOfChatQueue = prepared((db, companyId: number, sessionId: string, chatId: string) =>
-  unblocked(db, followers(db, companyId, sessionId).union(
-    db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id').where('cg.chat_id', '=', chatId),
-  )));
+  assignedAudienceQuery(db, companyId, sessionId).unionAll(
+    db.selectFrom('chat_groups as cg').innerJoin('group_operators as go', 'go.group_id', 'cg.group_id').select('go.operator_id as id')
+      .where('cg.chat_id', '=', chatId).where(unblocked('go.operator_id')),
+  ));
 
 const audiencesQuery = (db: Kysely<Database>, companyId: number, sessionIds: readonly string[]) =>
-  db.selectFrom('operators').select([sql<string | null>`null`.as('session_id'), 'id'])
-    .where('company_id', '=', companyId).where('role', '=', 'ADMIN').where('blocked', '=', 0)
-    .unionAll(db.selectFrom('session_operators as so').innerJoin('operators as o', 'o.id', 'so.operator_id')
-      .select(['so.session_id', 'o.id']).where('o.blocked', '=', 0).where('so.session_id', 'in', sessionIds));
+  admins(db, companyId).select(sql<string | null>`null`.as('session_id'))
+    .unionAll(db.selectFrom('session_operators as so').select(['so.operator_id as id', 'so.session_id'])
+      .where('so.session_id', 'in', sessionIds).where(unblocked('so.operator_id')));
 /** Prepared for the lengths the bus's read-ahead window produces (32 events). */
 const audiencesOfAssigned = preparedBySize(32, (n) =>
   prepared((db, companyId: number, ...sessionIds: string[]) => audiencesQuery(db, companyId, sessionIds), n + 1));

@@ -44,8 +44,9 @@ export type Allocated = Pick<SessionRow, 'last_seq' | 'bot_status' | 'chat_id' |
   client_name?: string | null;
   /**
    * PostgreSQL: who follows the session as the message is stored (its operators and the
-   * company's admins, none blocked), read by the message's own statement; null while the
-   * session waits for an operator (the operators who may take it follow it then as well).
+   * company's admins, none blocked; an operator may appear twice), read by the message's own
+   * statement; null while the session waits for an operator (the operators who may take it
+   * follow it then as well).
    */
   audience?: number[] | null;
 };
