@@ -25,14 +25,17 @@ forEachEngine('a failing COMMIT', (engine) => {
   let sessions: string[];
   let armed: Fault | null = null;
   let restore = () => {};
-  /** PostgreSQL: the next `commit; begin` has its BEGIN replaced by a statement that fails. */
+  /**
+   * PostgreSQL: the next COMMIT is followed in its query by a statement that fails (the BEGIN of
+   * `commit; begin` replaced, or one added to a COMMIT sent alone, as it is once a second).
+   */
   let failAfterCommit = false;
   const realQuery = pg.Client.prototype.query;
 
   before(async () => {
     // Installed before the server connects: its pools' clients bind `query` when they are made.
     pg.Client.prototype.query = function (this: pg.Client, text: unknown, ...rest: unknown[]) {
-      if (failAfterCommit && text === 'commit; begin') {
+      if (failAfterCommit && (text === 'commit; begin' || text === 'commit')) {
         failAfterCommit = false;
         text = 'commit; select 1 / 0';
       }

@@ -5,7 +5,8 @@
  * between uses, so a server's idle_in_transaction_session_timeout must not end them (the
  * database here sets it to one second). A connection the server does end, idle in the pool or
  * held by a transaction between queries, is replaced without failing a later request, and
- * without taking the process down.
+ * without taking the process down. And those connections still report their table statistics,
+ * which a backend does only while it waits outside a transaction block.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -87,5 +88,41 @@ describe('PostgreSQL connections [postgres]', { skip: pgUrl ? false : 'PostgreSQ
     const after = await Promise.all(sessions.map((s, i) => post(s, `after the end ${i}`)));
     assert.deepEqual(after.map((r) => r.status), sessions.map(() => 201));
     for (const [i, s] of sessions.entries()) assert.ok((await bodies(s)).includes(`after the end ${i}`));
+  });
+
+  test('the unit of work’s connections report their table statistics, which autovacuum goes by', { timeout: 30_000 }, async () => {
+    // Statistics are per database: read them in Parley's.
+    const url = new URL(pgUrl!);
+    url.pathname = `/${database}`;
+    const reader = new pg.Client({ connectionString: url.toString() });
+    await reader.connect();
+    try {
+      /** What the statistics say was written to messages and sessions (reports received so far). */
+      const written = async () => {
+        const { rows } = await reader.query<{ relname: string; n: string }>(
+          `select relname, case relname when 'messages' then n_tup_ins else n_tup_upd end as n
+             from pg_stat_user_tables where relname in ('messages', 'sessions')`);
+        return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)])) as { messages: number; sessions: number };
+      };
+      await srv.parley.settle();
+      // Messages one after another, a quiet second, then one more: one connection carries them all
+      // (the pool hands out the connection released last), and the last COMMIT is at least a
+      // second after any report of that connection's.
+      for (let i = 0; i < 20; i++) assert.equal((await post(sessions[0]!, `counted ${i}`)).status, 201);
+      const before = await written();
+      await new Promise((r) => setTimeout(r, 1_100));
+      assert.equal((await post(sessions[0]!, 'counted last')).status, 201);
+      const reported = await eventually(async () => {
+        const now = await written();
+        return now.messages > before.messages ? now : undefined;
+      }, 5000, 'the connection to report its statistics');
+      // Everything it wrote since its last report: at least the last message, and the session
+      // updated with it; never more than was stored.
+      assert.ok(reported.sessions >= before.sessions + 1, JSON.stringify({ before, reported }));
+      const stored = Number((await reader.query<{ n: string }>('select count(*) as n from messages')).rows[0]!.n);
+      assert.ok(reported.messages <= stored, JSON.stringify({ reported, stored }));
+    } finally {
+      await reader.end();
+    }
   });
 });

@@ -110,6 +110,12 @@ class NamedStatementPool extends pg.Pool {
   }
 }
 
+/**
+ * How often at most a unit-of-work connection ends its transaction block so that its backend
+ * reports table statistics; PostgreSQL itself reports at most once a second per backend.
+ */
+const STATISTICS_REPORT_MS = 1_000;
+
 /** The answer to a `begin` that needs no round trip: the connection is in a transaction already. */
 const begun = { command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 };
 /** The answer to a COMMIT that completed when what followed it in the same query failed. */
@@ -120,7 +126,8 @@ const committedAnswer = { command: 'COMMIT', rowCount: null, rows: [], fields: [
  * one round trip (`commit; begin`, `rollback; begin`, one simple query), so the BEGIN of the
  * next transaction on that connection costs nothing: the connection waits between uses in an
  * empty transaction block, which holds no snapshot and no lock (statements take their own
- * snapshot under READ COMMITTED) and is rolled back when the connection closes. The pool hands
+ * snapshot under READ COMMITTED) and is rolled back when the connection closes. Once a second
+ * at most the COMMIT goes alone, so that the backend reports its table statistics. The pool hands
  * these connections only to the unit of work, so no statement outside a transaction ever runs
  * on one. Its clients run in pg's pipeline mode, so a query sent while another is in flight
  * goes out at once: the unit of work sends the statements of units run together, and its outbox
@@ -138,6 +145,8 @@ class TransactionPool extends NamedStatementPool {
       corked = false;
       stream.uncork();
     };
+    // When the last COMMIT sent alone was answered (see `case 'commit'`).
+    let reportedAt = Date.now();
     return (text, ...rest) => {
       if (!corked) {
         corked = true;
@@ -152,6 +161,12 @@ class TransactionPool extends NamedStatementPool {
           if (status() === 'T') return Promise.resolve(begun);
           return status() === 'E' ? named('rollback; begin') : named(text, ...rest);
         case 'commit': {
+          // A backend reports its table statistics (what autovacuum and automatic ANALYZE go by)
+          // only when it waits outside a transaction block, which these connections never did:
+          // the tables they write looked untouched. So, once a second at most, the COMMIT goes
+          // alone; the backend reports as it waits, and the connection's next transaction
+          // begins with a BEGIN of its own (the 'I' state above).
+          const alone = Date.now() - reportedAt >= STATISTICS_REPORT_MS;
           // An error after the COMMIT's own completion (a BEGIN that fails, the backend terminated
           // between the two) must not read as a refused COMMIT: the transaction is committed.
           let committed = false;
@@ -159,9 +174,11 @@ class TransactionPool extends NamedStatementPool {
             if (msg.text === 'COMMIT') committed = true;
           };
           connection.on('commandComplete', onComplete);
-          return named('commit; begin').then((results) => {
+          return named(alone ? 'commit' : 'commit; begin').then((results) => {
             connection.off('commandComplete', onComplete);
-            const commit = (results as pg.QueryResult[])[0]!;
+            // PostgreSQL reports before it answers, so the next report is a full interval later.
+            if (alone) reportedAt = Date.now();
+            const commit = alone ? results as pg.QueryResult : (results as pg.QueryResult[])[0]!;
             // PostgreSQL answers COMMIT in a failed transaction with ROLLBACK and no error: a
             // statement of it failed, which its own caller is told; here it is a refused commit.
             if (commit.command !== 'COMMIT') throw new pg.DatabaseError('the transaction was rolled back: a statement in it failed', 0, 'error');
