@@ -36,17 +36,20 @@ const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').filt
 const out = outIdx >= 0 ? path.resolve(argv[outIdx + 1]!) : path.join(benchDir, 'results', `${defaultName()}.json`);
 
 /**
- * `<date>` for a full run; a smoke run, some benchmarks, one engine or sizes set in the
- * environment add what they were (`<date>-B3-B5-postgres`), so such a run never replaces the
- * day's full results.
+ * `<date>` for a full run; a smoke run, some benchmarks, one engine, or sizes, profilers or
+ * options set in the environment add what they were (`<date>-B3-B5-postgres`, `…-custom`), so
+ * such a run never replaces the day's full results.
  */
 function defaultName(): string {
   const parts = [new Date().toISOString().slice(0, 10)];
   if (smoke) parts.push('smoke');
   parts.push(...wanted);
   if (engines.length === 1) parts.push(engines[0]!);
-  // Trial counts, rates or windows other than the benchmark's own.
-  if (['BENCH_TRIALS', 'BENCH_B5_RATE', 'BENCH_B5_SECONDS'].some((name) => process.env[name] !== undefined)) parts.push('custom');
+  // Trial counts, rates or windows other than the benchmark's own, or a profiler, flags or
+  // server options that change what is measured.
+  const custom = ['BENCH_TRIALS', 'BENCH_B5_RATE', 'BENCH_B5_SECONDS', 'BENCH_PROFILE', 'BENCH_WINDOW_PROFILE', 'BENCH_HEAP_SAMPLE',
+    'BENCH_SERVER_FLAGS', 'BENCH_PG_OPTIONS', 'BENCH_PG_SOCKET'];
+  if (custom.some((name) => process.env[name] !== undefined)) parts.push('custom');
   return parts.join('-');
 }
 const selected = wanted.length ? all.filter((b) => wanted.includes(b.id)) : all;

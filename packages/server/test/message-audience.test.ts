@@ -98,4 +98,24 @@ forEachEngine('a new message’s audience', (engine) => {
     check('assigned, read with another session', several.get(session)!, [p, co, admin]);
     check('a session without operators', several.get('no-such-session')!, [admin]);
   });
+
+  test('an admin who takes the session is told of each message once', async () => {
+    const chat = (await srv.createChat()).chatId;
+    const group = await createGroup(srv, { name: 'Admins take sessions too', sessionLimit: 5, chatIds: [chat] });
+    const boss = await createOperator(srv, { role: 'ADMIN', name: 'Taking admin', groupIds: [group] });
+    const live = await connectOperator(srv, boss.token);
+    const session: string = (await srv.api('POST', `/api/v1/chats/${chat}/sessions`, { clientName: 'Once' })).body.id;
+    await live.next('chatSessionAdded', (p) => p.data.id === session);
+    const row = await srv.parley.ctx.db.kysely.selectFrom('sessions').select('operator_id').where('id', '=', session).executeTakeFirstOrThrow();
+    assert.equal(String(row.operator_id), String(boss.id), 'the admin holds the session');
+
+    const m = await srv.api('POST', `/api/v1/sessions/${session}/messages`, { body: 'once' });
+    assert.equal(m.status, 201);
+    await live.next('chatMessageCreated', (p) => p.data.id === m.body.id);
+    await srv.parley.settle();
+    // An admin and an operator of the session: named by both parts of the audience, told once.
+    assert.equal(live.all('chatMessageCreated').filter((p) => p.data.id === m.body.id).length, 1);
+    const e = await eventually(() => srv.events.find((ev) => ev.type === 'message.created' && ev.message.id === m.body.id));
+    if (engine === 'postgres' && e.type === 'message.created') assert.ok(e.audience?.includes(Number(boss.id)), JSON.stringify(e.audience));
+  });
 });
