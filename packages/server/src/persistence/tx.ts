@@ -69,7 +69,6 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
    */
   const transact = async (
     body: (tx: Tx, conn: TransactionConnection | null) => Promise<void>,
-    onCommitting?: () => void,
   ): Promise<{ stored: StoredEvent[] } | { failed: unknown; outcome: 'rolled back' | 'unknown' }> => {
     let stored: StoredEvent[] = [];
     let outbox: Promise<StoredEvent[]> | null = null;
@@ -98,7 +97,6 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
           // SQLite's statements run synchronously.
           if (!conn || conn.statements === sentBefore) stored = await outbox;
           committing = true;
-          onCommitting?.();
         } finally {
           directRunners.delete(trx);
         }
@@ -120,21 +118,21 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
     return { stored };
   };
 
-  const run = async <R>(fn: (tx: Tx) => Promise<R>, onCommitting?: () => void): Promise<R> => {
+  const run = async <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => {
     let value: R;
     const done = await transact(async (tx) => {
       value = await fn(tx);
-    }, onCommitting);
+    });
     if ('failed' in done) throw done.outcome === 'unknown' ? outcomeUnknown(done.failed) : done.failed;
     bus.deliver(done.stored);
     return value!;
   };
 
-  const runTogether = async (units: Unit[], onCommitting: () => void): Promise<void> => {
+  const runTogether = async (units: Unit[]): Promise<void> => {
     let results: unknown[] = [];
     const done = await transact(async (tx, conn) => {
       results = await runUnits(units, tx, conn);
-    }, onCommitting);
+    });
     if ('failed' in done) {
       if (done.outcome === 'unknown') {
         // It may have committed: running the units again could store everything twice.
@@ -150,62 +148,40 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
     units.forEach((u, i) => u.resolve(results[i]));
   };
 
-  // One queue on both engines. SQLite has one connection. On PostgreSQL, queues spread over
-  // several transactions at once made smaller batches and more round trips per message: one
-  // queue measured B3 at 0.47× of the peer against 0.43× with two, and B5's p50 at 13–14 ms
-  // against 34–41 ms. The price: a unit that waits on a session row locked by another
-  // transaction (an assignment, a close) holds up the units queued behind it until that
-  // transaction ends.
-  //
-  // Commit pipelining (PostgreSQL): the next batch starts as soon as the previous one sends its
-  // COMMIT, on another connection, instead of after the COMMIT returns: while PostgreSQL flushes
-  // the log, the next batch's statements run, and its own COMMIT often shares that flush. At most
-  // one batch is being built at a time and at most `pipeline` are open. Events are delivered as each
-  // transaction's COMMIT returns: two batches that touch the same row cannot commit out of order
-  // (the later one waits on the earlier one's row lock, which is held until its COMMIT), and two that
-  // do not are independent.
-  const pipeline = db.dialect === 'postgres' ? 2 : 1;
+  // One queue on both engines, and one of its transactions at a time: the next batch starts
+  // once the previous one's COMMIT has returned, with every unit queued meanwhile. SQLite has one
+  // connection. On PostgreSQL, queues spread over several transactions at once made smaller
+  // batches and more round trips per message: one queue measured B3 at 0.47× of the peer against
+  // 0.43× with two, and B5's p50 at 13–14 ms against 34–41 ms. Starting the next batch while the
+  // previous COMMIT was in flight (two transactions open) did the same on a smaller scale: more,
+  // smaller transactions, each of which costs PostgreSQL and Parley about as much of the core as a
+  // message does (see docs/performance.md, "One transaction at a time"). The price of one queue: a
+  // unit that waits on a session row locked by another transaction (an assignment, a close) holds
+  // up the units queued behind it until that transaction ends.
   const queue: Unit[] = [];
   let busy = false;
-  let open = 0;
-  let building = false;
   const pump = (): void => {
-    while (queue.length > 0 && !building && open < pipeline) {
-      const units = queue.splice(0, MAX_BATCH);
-      open++;
-      building = true;
-      let built = false;
-      const committing = () => {
-        if (built) return;
-        built = true;
-        building = false;
-        // The next batch starts once this one's COMMIT is on its way.
-        queueMicrotask(pump);
-      };
-      const done = units.length === 1
-        ? run(units[0]!.fn, committing).then(units[0]!.resolve, units[0]!.reject)
-        : runTogether(units, committing);
-      const after = () => {
-        committing();
-        open--;
-        pump();
-      };
-      void done.then(after, after);
+    if (queue.length === 0) {
+      busy = false;
+      return;
     }
-    if (open === 0 && queue.length === 0) busy = false;
+    const units = queue.splice(0, MAX_BATCH);
+    const done = units.length === 1
+      ? run(units[0]!.fn).then(units[0]!.resolve, units[0]!.reject)
+      : runTogether(units);
+    void done.then(pump, pump);
   };
   // better-sqlite3 is synchronous, so a SQLite transaction never spans an I/O wait and nothing
   // could queue behind it: draining at once would commit every request on its own. It starts
   // after the current I/O phase instead, so the requests read in that phase share a commit.
   // PostgreSQL transactions wait on the network, and requests queue behind them as they are:
-  // a unit starts a batch at once when none is being built and fewer than `pipeline` are open.
-  const schedule = db.dialect === 'sqlite'
-    ? () => {
-      if (busy) return;
-      busy = true;
-      setImmediate(pump);
-    }
-    : pump;
+  // a unit starts a batch at once when none is running.
+  const schedule = (): void => {
+    if (busy) return;
+    busy = true;
+    if (db.dialect === 'sqlite') setImmediate(pump);
+    else pump();
+  };
 
   return {
     run,
