@@ -157,7 +157,8 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
   // smaller transactions, each of which costs PostgreSQL and Parley about as much of the core as a
   // message does (see docs/performance.md, "One transaction at a time"). The price of one queue: a
   // unit that waits on a session row locked by another transaction (an assignment, a close) holds
-  // up the units queued behind it until that transaction ends.
+  // up the units queued behind it until that transaction ends, and so does a slow COMMIT (a log
+  // flush that takes long).
   const queue: Unit[] = [];
   let busy = false;
   const pump = (): void => {
