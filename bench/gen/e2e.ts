@@ -6,6 +6,7 @@
  * loop (a fixed schedule; latency counts from the scheduled send time, so a slow
  * server cannot hide its queueing).
  */
+import fs from 'node:fs';
 import type { GenContext } from '../lib/child.js';
 import { RawCentrifugo, jsonClient, pool, sleep, widget, type Widget } from '../lib/clients.js';
 import { latencySummary, type LatencySummary } from '../lib/stats.js';
@@ -111,6 +112,12 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
   let failed = 0;
   let measuring = false;
   const ackedTags: string[] = [];
+  // BENCH_LATENCY_TRACE=<file>: each measured message's scheduled time (ms from the window's
+  // start), its acknowledgement and its delivery (ms after the scheduled time), for finding
+  // where in a window the slow ones fall.
+  const traceFile = process.env.BENCH_LATENCY_TRACE;
+  const trace: string[] | null = traceFile ? [] : null;
+  let traceStart = 0;
   /** Sends message `i` (even: client → operator, odd: operator → client); resolves when delivered. */
   const send = async (i: number, scheduledAt: number): Promise<void> => {
     const session = ids[i % ids.length]!;
@@ -126,12 +133,14 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
       return;
     }
     acked++;
+    const ackAt = performance.now();
     const record = measuring;
     if (record) ackedTags.push(tag);
     const at = await delivered;
     if (record) {
       lat.push(at - scheduledAt);
       (fromClient ? toOp : toClient).push(at - scheduledAt);
+      trace?.push(`${(scheduledAt - traceStart).toFixed(1)} ${(ackAt - scheduledAt).toFixed(2)} ${(at - scheduledAt).toFixed(2)} ${fromClient ? 'c' : 'o'}`);
     }
   };
 
@@ -147,6 +156,7 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
   };
   const begin = () => {
     measuring = true;
+    traceStart = performance.now();
     ctx.mark('start');
     c0.cpu = process.cpuUsage();
     c0.t = performance.now();
@@ -202,6 +212,7 @@ export async function run(p: E2eParams, ctx: GenContext): Promise<E2eResult> {
     end();
     await Promise.race([Promise.all(inflight), sleep(10_000)]);
   }
+  if (traceFile && trace) fs.writeFileSync(traceFile, `# window start ${new Date(performance.timeOrigin + traceStart).toISOString()}\n${trace.join('\n')}\n`);
   // Anything acknowledged in the window and not delivered by now is lost.
   const lost = ackedTags.filter((t) => !seen.has(t)).length;
   for (const w of [...widgets, ...idle]) w.close();

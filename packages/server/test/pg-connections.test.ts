@@ -125,4 +125,12 @@ describe('PostgreSQL connections [postgres]', { skip: pgUrl ? false : 'PostgreSQ
       await reader.end();
     }
   });
+
+  test('ANALYZE keeps statistics on messages only for the columns queries filter on', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await post(sessions[1]!, `analyzed ${i}`)).status, 201);
+    const db = srv.parley.ctx.db.kysely;
+    await sql`analyze messages`.execute(db);
+    const { rows } = await sql<{ attname: string }>`select attname from pg_stats where schemaname = current_schema() and tablename = 'messages' order by attname`.execute(db);
+    assert.deepEqual(rows.map((r) => r.attname), ['author_type', 'id', 'read_at', 'seq', 'session_id']);
+  });
 });

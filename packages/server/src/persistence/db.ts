@@ -18,6 +18,7 @@ import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
 import * as m004 from './migrations/004_audience.js';
+import * as m005 from './migrations/005_statistics.js';
 import { statementNames, type DirectRunner } from './prepared.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
@@ -50,6 +51,7 @@ const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Prom
   '002_operators': m002,
   '003_write_path': m003,
   '004_audience': m004,
+  '005_statistics': m005,
 };
 
 /**
