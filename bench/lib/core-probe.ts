@@ -13,6 +13,7 @@
  * parent's side.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { pin, SERVER_CORE } from './proc.js';
 
 const PERIOD_MS = 250;
@@ -57,6 +58,9 @@ export function recordCoreSample(t: number, us: number): void {
 }
 
 export function stopCoreProbe(): void {
+  // With BENCH_LATENCY_TRACE, the samples beside the latency trace: when the core was slow.
+  const trace = process.env.BENCH_LATENCY_TRACE;
+  if (trace) fs.writeFileSync(`${trace}.probe`, samples.map((s) => `${new Date(s.t).toISOString()} ${s.us}`).join('\n') + '\n');
   probe?.disconnect();
   probe = null;
 }
