@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 export interface Started {
@@ -125,6 +125,25 @@ async function toggleWindowProfile(always = false): Promise<void> {
     await windowSession.post('Profiler.enable');
     await windowSession.post('Profiler.start');
   }
+}
+
+/**
+ * BENCH_LATENCY_TRACE=<file>: each process's garbage-collection pauses (wall-clock time, kind,
+ * ms) in `<file>.gc-<pid>`, beside the generator's latency trace.
+ */
+if (process.env.BENCH_LATENCY_TRACE) {
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  const lines: string[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+      lines.push(`${new Date(performance.timeOrigin + e.startTime).toISOString()} ${kinds[kind] ?? kind} ${e.duration.toFixed(2)}`);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  process.on('exit', () => fs.writeFileSync(`${process.env.BENCH_LATENCY_TRACE}.gc-${path.basename(modulePath, '.ts')}-${process.pid}`, lines.join('\n') + '\n'));
 }
 
 const mod = (await import(pathToFileURL(modulePath).href)) as {

@@ -289,10 +289,17 @@ type MessageCreated = Extract<DomainEvent, { type: 'message.created' }>;
 type MessageCreatedRef = Omit<MessageCreated, 'message'> & { messageId: string };
 const isRef = (entry: OutboxEntry): entry is MessageCreatedRef => entry.type === 'message.created' && !('message' in entry);
 
+/**
+ * Written field by field: a rest-and-spread literal here (`{ ...rest, messageId }`) built new
+ * hidden classes on every call, which V8 allocates in the old generation (docs/performance.md,
+ * "Spread literals"): about 280 bytes promoted per message in B5 on PostgreSQL.
+ */
 function outboxEntry(e: DomainEvent): OutboxEntry {
   if (e.type !== 'message.created') return e;
-  const { message, audience: _audience, ...rest } = e;
-  return { ...rest, messageId: message.id };
+  return {
+    type: e.type, companyId: e.companyId, chatId: e.chatId, sessionId: e.sessionId, seq: e.seq, botStatus: e.botStatus,
+    groupId: e.groupId, messageId: e.message.id,
+  };
 }
 
 /**
