@@ -129,7 +129,7 @@ async function toggleWindowProfile(always = false): Promise<void> {
 
 /**
  * BENCH_LATENCY_TRACE=<file>: each process's garbage-collection pauses (wall-clock time, kind,
- * ms) in `<file>.gc-<pid>`, beside the generator's latency trace.
+ * ms) in `<file>.gc-<module>-<pid>`, beside the generator's latency trace.
  */
 if (process.env.BENCH_LATENCY_TRACE) {
   const kinds: Record<number, string> = {

@@ -83,7 +83,7 @@ type Queryable = { query: QueryFn };
 /**
  * Runs a named statement. Given a config object (`{ name, text, values }`), pg copies it
  * property by property (`getOwnPropertyDescriptors`) before reading it, which cost about 8 µs
- * of the server core per message in B5 (docs/performance.md, "Automatic ANALYZE"). A query
+ * of the server core per message in B5 (docs/performance.md, "Bursts in B5 on PostgreSQL"). A query
  * object built from the text and values, with its name set, is submitted as it is.
  */
 function namedQuery(query: QueryFn, name: string, text: string, values: unknown[]): Promise<unknown> {
