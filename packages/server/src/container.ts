@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './domain/time.js';
 import { EventBus } from './events/bus.js';
 import { botTrigger } from './events/botTrigger.js';
 import { migrate, openDb } from './persistence/db.js';
-import { createUnitOfWork, forgetOutbox, pendingOutbox } from './persistence/tx.js';
+import { createUnitOfWork, forgetDelivered, pendingEvents } from './persistence/tx.js';
 import { insertCompany } from './persistence/repos/directory.js';
 import { operatorAvatars } from './queries/avatars.js';
 import { messagesById } from './queries/messages.js';
@@ -58,7 +58,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const db = openDb(config.database);
   await migrate(db);
-  const bus = new EventBus(log, (ids) => forgetOutbox(db.kysely, ids));
+  const bus = new EventBus(log, forgetDelivered(db));
   const ctx: AppContext = {
     config, db, uow: createUnitOfWork(db, bus, () => clock.now(), log), bus, clock, log,
     avatars: operatorAvatars(() => ctx.config.publicUrl),
@@ -92,7 +92,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
 
   // Events committed before a crash but never delivered go out first, in order; then
   // bot turns cut short are redone.
-  const pending = await pendingOutbox(db.kysely, (companyId, ids) => messagesById(ctx, companyId, ids),
+  const pending = await pendingEvents(db, (companyId, ids) => messagesById(ctx, companyId, ids),
     (outboxId, err) => log.error({ err, outboxId }, 'an outbox row that is not events: left in place, not delivered'));
   bus.deliver(pending);
   await bus.idle();

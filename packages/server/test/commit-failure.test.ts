@@ -102,19 +102,66 @@ forEachEngine('a failing COMMIT', (engine) => {
     return settled;
   }
 
+  /**
+   * SQLite: once everything is delivered, the delivery cursor stands at the newest message. The
+   * rowids of a rolled-back transaction are used again by the messages stored after it; had the
+   * cursor counted them as stored, it would pass those messages before they are delivered.
+   */
+  async function assertCursorAtNewest() {
+    if (engine !== 'sqlite') return;
+    const { kysely } = srv.parley.ctx.db;
+    const cursor = await kysely.selectFrom('delivery_cursor').select('message_rowid').executeTakeFirstOrThrow();
+    const newest = await sql<{ rowid: number }>`select max(rowid) as rowid from messages`.execute(kysely);
+    assert.equal(cursor.message_rowid, newest.rows[0]!.rowid, 'the delivery cursor at the newest message');
+  }
+
   test('refused: nothing was stored, so each unit runs again on its own and is stored once', async () => {
     await assertEachStoredOnce(await sharedCommit('refused', 'refused'), 'refused');
     assert.equal(armed, null, 'the fault was hit');
+    await assertCursorAtNewest();
   });
 
-  test('the outbox INSERT refused: the COMMIT sent behind it stores nothing, the other units run again and are stored once', async () => {
-    // A trigger refuses the outbox row of any transaction with a message of session 1 (the row
-    // names the session). On PostgreSQL the COMMIT is already on its way behind the INSERT when the
-    // refusal comes back, and must roll the whole transaction back.
+  test('refused, and one unit fails when run again: the others are stored once, and the delivery cursor counts only what was stored', async () => {
+    const { ctx } = srv.parley;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const holder = ctx.uow.batch(() => gate);
+    let toArm: Fault | null = 'refused';
+    let runs = 0;
+    const units = sessions.map((id, i) =>
+      ctx.uow.batch(async (tx) => {
+        if (i === 0) [armed, toArm] = [toArm, null];
+        if (i === 1 && ++runs > 1) throw new Error('second run refused');
+        return appendMessage(ctx, tx, { id }, { authorType: 'CLIENT', body: `rerun ${i}` });
+      }));
+    open();
+    await holder;
+    const settled = await Promise.allSettled(units);
+    await srv.parley.settle();
+    assert.equal(armed, null, 'the fault was hit');
+    assert.deepEqual(settled.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    for (const i of [0, 2, 3]) assert.equal((await stored(`rerun ${i}`)).length, 1, `rerun ${i} stored once`);
+    assert.equal((await stored('rerun 1')).length, 0);
+    // The rolled-back transaction held four rowids; three messages were stored in them.
+    await assertCursorAtNewest();
+    // The next message takes the fourth: delivered, and only then counted.
+    const next = await srv.api('POST', `/api/v1/sessions/${sessions[1]}/messages`, { body: 'after the rerun' });
+    assert.equal(next.status, 201);
+    await srv.parley.settle();
+    assert.deepEqual(announced('after the rerun'), [next.body.id]);
+    await assertCursorAtNewest();
+  });
+
+  test('the last write refused (the outbox INSERT; on SQLite the message INSERT, the record of a transaction of messages): nothing of the transaction is stored, the other units run again and are stored once', async () => {
+    // PostgreSQL: a trigger refuses the outbox row of any transaction with a message of session 1
+    // (the row names the session). The COMMIT is already on its way behind the INSERT when the
+    // refusal comes back, and must roll the whole transaction back. SQLite: a transaction of
+    // messages only writes no outbox row; the trigger refuses the message of session 1, which
+    // the shared transaction writes after another unit's.
     const { kysely } = srv.parley.ctx.db;
     const refused = sql.lit(`%${sessions[1]}%`);
     if (engine === 'sqlite') {
-      await sql`create trigger refuse_outbox before insert on outbox when new.payload like ${refused} begin select raise(abort, 'outbox row refused'); end`.execute(kysely);
+      await sql`create trigger refuse_outbox before insert on messages when new.session_id like ${refused} begin select raise(abort, 'outbox row refused'); end`.execute(kysely);
     } else {
       await sql`create function refuse_outbox() returns trigger language plpgsql as $$ begin if new.payload like ${refused} then raise exception 'outbox row refused'; end if; return new; end $$`.execute(kysely);
       await sql`create trigger refuse_outbox before insert on outbox for each row execute function refuse_outbox()`.execute(kysely);
@@ -144,6 +191,8 @@ forEachEngine('a failing COMMIT', (engine) => {
       const next = await srv.api('POST', `/api/v1/sessions/${sessions[2]}/messages`, { body: 'after the refusal' });
       assert.equal(next.status, 201);
       assert.equal((await stored('after the refusal')).length, 1);
+      await srv.parley.settle();
+      await assertCursorAtNewest();
     } finally {
       await sql`drop trigger refuse_outbox${sql.raw(engine === 'postgres' ? ' on outbox' : '')}`.execute(kysely);
     }

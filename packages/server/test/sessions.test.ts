@@ -1,13 +1,14 @@
 /** Session lifecycle over REST: history and resync, continue, async answers, expiry, crash recovery. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { demoScenario } from '../src/bot/scenario/index.js';
 import { connectClient } from './helpers/clients.js';
 import { ManualClock, eventually, forEachEngine, startTestServer, type TestServer } from './helpers/harness.js';
 import { assertSeedMessage } from './helpers/shapes.js';
 import { appendMessage } from '../src/commands/appendMessage.js';
 import { EventBus } from '../src/events/bus.js';
-import { createUnitOfWork, pendingOutbox } from '../src/persistence/tx.js';
+import { createUnitOfWork, pendingEvents } from '../src/persistence/tx.js';
 import type { DomainEvent } from '../src/domain/events.js';
 import { messagesById } from '../src/queries/messages.js';
 
@@ -172,7 +173,9 @@ forEachEngine('sessions', (engine) => {
     await srv.parley.settle();
     // Simulate a crash between commit and delivery: the client message and its event are
     // committed, but the process dies before the bot ran.
-    const pending = { type: 'message.created', companyId: srv.parley.companyId, sessionId: s, message: { authorType: 'CLIENT' } };
+    // An event as earlier versions stored it, the message inside. On SQLite the row stands above
+    // the delivery cursor as well: named by the outbox row, it is delivered from there, once.
+    const pending = { type: 'message.created', companyId: srv.parley.companyId, sessionId: s, message: { id: '11111111-1111-4111-8111-111111111111', authorType: 'CLIENT' } };
     await srv.parley.ctx.db.kysely.transaction().execute(async (trx) => {
       const row = await trx.updateTable('sessions').set((eb) => ({ last_seq: eb('last_seq', '+', 1) })).where('id', '=', s).returning('last_seq').executeTakeFirstOrThrow();
       await trx.insertInto('messages').values({
@@ -209,16 +212,24 @@ forEachEngine('sessions', (engine) => {
     await holder;
     const rows = await Promise.all(units);
     const outbox = await ctx.db.kysely.selectFrom('outbox').select(['type', 'payload']).execute();
-    assert.equal(outbox.length, 1, 'one row for the shared transaction: ' + JSON.stringify(outbox));
-    assert.equal(outbox[0]!.type, 'message.created');
-    const entries = JSON.parse(outbox[0]!.payload) as { type: string; sessionId: string; messageId: string; message?: unknown }[];
-    assert.deepEqual(entries.map((e) => [e.type, e.sessionId, e.messageId]), rows.map((r, i) => ['message.created', ids[i], r.id]));
-    assert.ok(entries.every((e) => e.message === undefined) && !outbox[0]!.payload.includes('stopped'), 'the messages are named, not copied');
-    // PostgreSQL: the statement read each session's audience; it is used at delivery, not stored.
-    if (engine === 'postgres') assert.ok(committed.every((e) => e.type === 'message.created' && Array.isArray(e.audience)), 'the audience read at commit');
-    assert.ok(!outbox[0]!.payload.includes('audience'), 'the audience is not stored');
+    if (engine === 'sqlite') {
+      // Only messages: their rows are the record, above the delivery cursor.
+      assert.deepEqual(outbox, [], 'no outbox row');
+      const cursor = await ctx.db.kysely.selectFrom('delivery_cursor').select('message_rowid').executeTakeFirstOrThrow();
+      const above = await sql<{ id: string }>`select id from messages where rowid > ${cursor.message_rowid} order by rowid`.execute(ctx.db.kysely);
+      assert.deepEqual(above.rows.map((r) => r.id), rows.map((r) => r.id), 'the undelivered messages, and only they, are above the cursor');
+    } else {
+      assert.equal(outbox.length, 1, 'one row for the shared transaction: ' + JSON.stringify(outbox));
+      assert.equal(outbox[0]!.type, 'message.created');
+      const entries = JSON.parse(outbox[0]!.payload) as { type: string; sessionId: string; messageId: string; message?: unknown }[];
+      assert.deepEqual(entries.map((e) => [e.type, e.sessionId, e.messageId]), rows.map((r, i) => ['message.created', ids[i], r.id]));
+      assert.ok(entries.every((e) => e.message === undefined) && !outbox[0]!.payload.includes('stopped'), 'the messages are named, not copied');
+      // The statement read each session's audience; it is used at delivery, not stored.
+      assert.ok(committed.every((e) => e.type === 'message.created' && Array.isArray(e.audience)), 'the audience read at commit');
+      assert.ok(!outbox[0]!.payload.includes('audience'), 'the audience is not stored');
+    }
     await bus.idle();
-    const recovered = await pendingOutbox(ctx.db.kysely, (companyId, messageIds) => messagesById(ctx, companyId, messageIds), (id) => assert.fail(`row ${id} unreadable`));
+    const recovered = await pendingEvents(ctx.db, (companyId, messageIds) => messagesById(ctx, companyId, messageIds), (id) => assert.fail(`row ${id} unreadable`));
     const withoutAudience = (e: DomainEvent) => {
       if (e.type !== 'message.created') return e;
       const { audience: _audience, ...rest } = e;
@@ -233,6 +244,29 @@ forEachEngine('sessions', (engine) => {
         'the bot answered the recovered message once');
     }
     assert.deepEqual(await srv.parley.ctx.db.kysely.selectFrom('outbox').select('id').execute(), [], 'delivered events are forgotten');
+  });
+
+  test('events stopped between COMMIT and delivery come back in commit order: messages recorded by their rows among outbox rows', async () => {
+    const s = (await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { returnAnswerAsync: true })).body.id;
+    await srv.parley.settle();
+    const { ctx } = srv.parley;
+    const bus = new EventBus(ctx.log, async () => undefined);
+    const stalled = createUnitOfWork(ctx.db, bus, () => Date.now());
+    // A message on its own (SQLite: no outbox row), an event with an outbox row, a message again.
+    const first = await stalled.batch((tx) => appendMessage(ctx, tx, { id: s }, { authorType: 'CLIENT', body: 'order 1' }));
+    await stalled.batch(async (tx) => tx.record({ type: 'session.handedOff', companyId: srv.parley.companyId, chatId, sessionId: s }));
+    const second = await stalled.batch((tx) => appendMessage(ctx, tx, { id: s }, { authorType: 'CLIENT', body: 'order 2' }));
+    await bus.idle();
+    const outbox = await ctx.db.kysely.selectFrom('outbox').select('type').execute();
+    assert.deepEqual(outbox.map((r) => r.type), engine === 'sqlite' ? ['session.handedOff'] : ['message.created', 'session.handedOff', 'message.created']);
+    const recovered = await pendingEvents(ctx.db, (companyId, messageIds) => messagesById(ctx, companyId, messageIds), (id) => assert.fail(`row ${id} unreadable`));
+    assert.deepEqual(recovered.map((r) => (r.event.type === 'message.created' ? r.event.message.id : r.event.type)), [first.id, 'session.handedOff', second.id]);
+    // Delivered now, by the server's own bus: nothing stays pending for the tests after this one.
+    ctx.bus.deliver(recovered);
+    await srv.parley.settle();
+    assert.deepEqual(await ctx.db.kysely.selectFrom('outbox').select('id').execute(), [], 'delivered events are forgotten');
+    assert.deepEqual(await pendingEvents(ctx.db, (companyId, messageIds) => messagesById(ctx, companyId, messageIds), (id) => assert.fail(`row ${id} unreadable`)), [],
+      'nothing is pending once delivered');
   });
 
   test('an outbox row that is not events does not keep the server from starting; the events beside it are delivered', async () => {

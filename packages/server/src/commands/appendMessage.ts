@@ -94,7 +94,8 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   // The same defaults as the statement's: a client message is by the session's client.
   // Written out rather than spread from `values`: see {@link messageRow}.
   const row = messageRow(values, input.authorType, session.id, seq, now, allocated);
-  if (ctx.db.dialect !== 'postgres') await insertMessage(tx.db, row);
+  // SQLite: the rowid makes the row the record of its event (persistence/deliveryCursor.ts).
+  const rowid = ctx.db.dialect !== 'postgres' ? await insertMessage(tx.db, row) : undefined;
   // Nothing to look up (no files; no avatar, or an operator without one): no await either.
   const lookups = (input.attachmentIds?.length ?? 0) > 0 || (input.authorType === 'OPERATOR' && input.avatarFileId !== null);
   const refs = lookups ? (await resolveMessageRefs(tx.db, companyId, [row], ctx.config.publicUrl, ctx.avatars)).get(row.id) : undefined;
@@ -102,6 +103,6 @@ export async function appendMessage(ctx: AppContext, tx: Tx, session: Pick<Sessi
   tx.record({
     type: 'message.created', companyId, chatId: allocated.chat_id, sessionId: session.id, seq,
     botStatus: allocated.bot_status, groupId: allocated.group_id, audience: allocated.audience ?? undefined, message,
-  });
+  }, rowid);
   return row;
 }

@@ -23,12 +23,20 @@ export type Subscriber = {
 };
 
 export interface StoredEvent {
-  /** Outbox row id (shared by the durable events of one transaction); null for ephemeral events. */
+  /** Outbox row id (shared by the durable events of one transaction); null for ephemeral events and for messages recorded by their own row. */
   readonly outboxId: number | null;
+  /** SQLite: the rowid of the message of a `message.created`, held until delivered (persistence/deliveryCursor.ts). */
+  readonly messageRowid?: number | null;
   readonly event: DomainEvent;
 }
 
-/** Delivered outbox rows are forgotten in batches of this many, or after this delay. */
+/** What has been delivered since the last report: outbox rows whose events have all been handled, and messages (SQLite rowids). */
+export interface Delivered {
+  outboxIds: number[];
+  messageRowids: number[];
+}
+
+/** Delivered outbox rows (and messages) are reported in batches of this many, or after this delay. */
 const FORGET_BATCH = 256;
 const FORGET_DELAY_MS = 100;
 /** How many queued events ahead of delivery subscribers may prefetch for. */
@@ -43,6 +51,7 @@ export class EventBus {
   /** Outbox rows with events still queued: id → how many. A row is forgotten when it reaches none. */
   private readonly undelivered = new Map<number, number>();
   private readonly delivered: number[] = [];
+  private readonly deliveredMessages: number[] = [];
   private forgetTimer: NodeJS.Timeout | null = null;
   private forgetting: Promise<void> = Promise.resolve();
   /** Deletes of delivered rows queued or running. */
@@ -50,13 +59,14 @@ export class EventBus {
 
   /**
    * @param onDelivered called with outbox ids whose events' handlers have all run, so
-   *   the outbox can forget them. Batched: one delete per FORGET_BATCH rows or per
-   *   FORGET_DELAY_MS, instead of one write transaction per message. A crash in
-   *   between only means those events are delivered again at start-up.
+   *   the outbox can forget them, and with delivered messages' rowids (SQLite), so the
+   *   delivery cursor can move past them. Batched: one write per FORGET_BATCH rows or
+   *   messages or per FORGET_DELAY_MS, instead of one write transaction per message. A
+   *   crash in between only means those events are delivered again at start-up.
    */
   constructor(
     private readonly log: Logger,
-    private readonly onDelivered: (ids: number[]) => Promise<void>,
+    private readonly onDelivered: (delivered: Delivered) => Promise<void>,
   ) {}
 
   register(subscriber: Subscriber): void {
@@ -88,7 +98,7 @@ export class EventBus {
 
   /** Nothing queued, and every delivered outbox row forgotten. */
   isIdle(): boolean {
-    return this.running === null && this.queue.length === 0 && this.delivered.length === 0 && this.forgets === 0;
+    return this.running === null && this.queue.length === 0 && this.delivered.length === 0 && this.deliveredMessages.length === 0 && this.forgets === 0;
   }
 
   private async pump(): Promise<void> {
@@ -98,9 +108,12 @@ export class EventBus {
       if (!next) break;
       this.prefetched = Math.max(0, this.prefetched - 1);
       await this.dispatch(next.event);
-      if (next.outboxId !== null && this.done(next.outboxId)) {
-        this.delivered.push(next.outboxId);
-        if (this.delivered.length >= FORGET_BATCH) void this.forget();
+      const row = next.outboxId !== null && this.done(next.outboxId);
+      if (row) this.delivered.push(next.outboxId!);
+      const message = next.messageRowid !== undefined && next.messageRowid !== null;
+      if (message) this.deliveredMessages.push(next.messageRowid!);
+      if (row || message) {
+        if (this.delivered.length >= FORGET_BATCH || this.deliveredMessages.length >= FORGET_BATCH) void this.forget();
         else this.forgetTimer ??= setTimeout(() => void this.forget(), FORGET_DELAY_MS).unref();
       }
     }
@@ -134,14 +147,16 @@ export class EventBus {
     }
   }
 
-  /** Forgets the delivered outbox rows now; deletes run one after another. */
+  /** Reports what has been delivered now; reports run one after another. */
   private forget(): Promise<void> {
     if (this.forgetTimer) clearTimeout(this.forgetTimer);
     this.forgetTimer = null;
-    const ids = this.delivered.splice(0);
-    if (ids.length > 0) {
+    const outboxIds = this.delivered.splice(0);
+    const messageRowids = this.deliveredMessages.splice(0);
+    if (outboxIds.length > 0 || messageRowids.length > 0) {
       this.forgets++;
-      this.forgetting = this.forgetting.then(() => this.onDelivered(ids)).catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'))
+      this.forgetting = this.forgetting.then(() => this.onDelivered({ outboxIds, messageRowids }))
+        .catch((err: unknown) => this.log.error({ err }, 'outbox cleanup failed'))
         .finally(() => this.forgets--);
     }
     return this.forgetting;

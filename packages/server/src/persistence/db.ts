@@ -19,8 +19,10 @@ import * as m002 from './migrations/002_operators.js';
 import * as m003 from './migrations/003_write_path.js';
 import * as m004 from './migrations/004_audience.js';
 import * as m005 from './migrations/005_statistics.js';
+import * as m006 from './migrations/006_delivery_cursor.js';
 import { statementNames, type DirectRunner } from './prepared.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { DeliveryCursor } from './deliveryCursor.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -41,6 +43,8 @@ export interface Db {
   readonly transactions: Kysely<Database>;
   /** SQLite: runs a statement on the one connection, synchronously (see prepared.ts). */
   readonly direct: DirectRunner | null;
+  /** SQLite: which stored messages are not yet delivered (see deliveryCursor.ts); null on PostgreSQL. */
+  readonly cursor: DeliveryCursor | null;
   /** Runs a trivial query; used by the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +56,7 @@ const migrations: Record<string, { up: (db: Kysely<unknown>, d: Dialect) => Prom
   '003_write_path': m003,
   '004_audience': m004,
   '005_statistics': m005,
+  '006_delivery_cursor': m006,
 };
 
 /**
@@ -285,6 +290,7 @@ export function openDb(database: Config['database']): Db {
   let transactions: Kysely<Database>;
   let dialect: Dialect;
   let direct: DirectRunner | null = null;
+  let cursor: DeliveryCursor | null = null;
   let checkpointer: Checkpointer | null = null;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
@@ -305,6 +311,7 @@ export function openDb(database: Config['database']): Db {
     };
     delivery = kysely;
     transactions = kysely;
+    cursor = new DeliveryCursor();
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
@@ -347,6 +354,7 @@ export function openDb(database: Config['database']): Db {
     transactions,
     dialect,
     direct,
+    cursor,
     async ping() {
       await sql`select 1`.execute(kysely);
     },
@@ -360,8 +368,8 @@ export function openDb(database: Config['database']): Db {
   };
 }
 
-/** Applies pending migrations; throws when one fails. */
-export async function migrate(db: Db): Promise<void> {
+/** Applies pending migrations (up to `to`, a migration's name, when given); throws when one fails. */
+export async function migrate(db: Db, to?: string): Promise<void> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -372,6 +380,6 @@ export async function migrate(db: Db): Promise<void> {
     },
   };
   const migrator = new Migrator({ db: db.kysely, provider });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

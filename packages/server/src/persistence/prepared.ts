@@ -41,6 +41,8 @@ export interface PreparedQuery<A extends Args, R> {
   first(db: Executor, ...args: A): Promise<R | undefined>;
   /** Rows inserted, updated or deleted. */
   run(db: Executor, ...args: A): Promise<number>;
+  /** SQLite: the rowid of the row inserted. */
+  insert(db: Executor, ...args: A): Promise<number>;
 }
 
 /**
@@ -98,6 +100,7 @@ export function prepared<A extends Args, R>(build: (db: Kysely<Database>, ...arg
     all: async (db, ...args) => (await exec(db, args)).rows,
     first: async (db, ...args) => (await exec(db, args)).rows[0],
     run: async (db, ...args) => Number((await exec(db, args)).numAffectedRows ?? 0n),
+    insert: async (db, ...args) => Number((await exec(db, args)).insertId ?? 0n),
   };
 }
 
@@ -127,5 +130,7 @@ export function preparedInsert<T extends keyof Database & string>(table: T, colu
   );
   return {
     run: (db: Executor, row: { [K in (typeof columns)[number]]: unknown }) => q.run(db, ...columns.map((c) => row[c])),
+    /** SQLite: inserts the row and returns its rowid. */
+    insert: (db: Executor, row: { [K in (typeof columns)[number]]: unknown }) => q.insert(db, ...columns.map((c) => row[c])),
   };
 }

@@ -146,6 +146,14 @@ export interface OutboxTable {
   type: string;
   payload: Json;
   created_at: Millis;
+  /** SQLite: the newest message rowid as the row was written (places it among messages recovered from their table); null on PostgreSQL and in older rows. */
+  after_message: ColumnType<number | null, number | null | undefined, never>;
+}
+
+/** SQLite only: one row; every message at or below `message_rowid` has been delivered or is named by an outbox row. */
+export interface DeliveryCursorTable {
+  id: number;
+  message_rowid: number;
 }
 
 export type OperatorStatusValue = 'ACTIVE' | 'PAUSED' | 'OFFLINE';
@@ -221,6 +229,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   files: FilesTable;
   outbox: OutboxTable;
+  delivery_cursor: DeliveryCursorTable;
 }
 
 export type ChatRow = Selectable<ChatsTable>;

@@ -2,15 +2,16 @@
  * Unit of work: run a function in one database transaction, record domain events
  * in the outbox inside it, and hand them to the bus only after commit.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import pg from 'pg';
 import { ErrorCode, type MessageDto } from '@parley/protocol';
 import { AppError } from '../domain/errors.js';
 import type { DomainEvent } from '../domain/events.js';
 import { ephemeralEvents } from '../domain/events.js';
-import type { EventBus, StoredEvent } from '../events/bus.js';
+import type { Delivered, EventBus, StoredEvent } from '../events/bus.js';
 import { TransactionConnection, type Db } from './db.js';
+import type { DeliveryCursor } from './deliveryCursor.js';
 import type { Database } from './schema.js';
 import { directRunners, prepared } from './prepared.js';
 
@@ -18,8 +19,18 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface Tx {
   readonly db: Transaction<Database>;
-  /** Records an event to be delivered if, and only if, the transaction commits. */
-  record(event: DomainEvent): void;
+  /**
+   * Records an event to be delivered if, and only if, the transaction commits. SQLite: a
+   * `message.created` names the rowid of its message, which then serves as its record
+   * (see deliveryCursor.ts).
+   */
+  record(event: DomainEvent, messageRowid?: number): void;
+}
+
+/** An event recorded in a transaction, with the rowid of its message row (SQLite `message.created`). */
+interface Recorded {
+  event: DomainEvent;
+  messageRowid: number | null;
 }
 
 export interface UnitOfWork {
@@ -73,19 +84,25 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
     let stored: StoredEvent[] = [];
     let outbox: Promise<StoredEvent[]> | null = null;
     let committing = false;
+    // SQLite: the transaction's messages, held from before the COMMIT until delivered.
+    let held: number[] = [];
     try {
       await db.transactions.transaction().execute(async (trx) => {
         // PostgreSQL: the transaction's connection, to hand prepared statements to directly.
         const conn = db.direct ? null : await connectionOf(trx);
         directRunners.set(trx, db.direct ?? ((query) => conn!.executeQuery(query)));
         try {
-          const recorded: DomainEvent[] = [];
-          await body({ db: trx, record: (e) => recorded.push(e) }, conn);
+          const recorded: Recorded[] = [];
+          await body({ db: trx, record: (event, messageRowid) => recorded.push({ event, messageRowid: messageRowid ?? null }) }, conn);
+          if (db.cursor) {
+            for (const r of recorded) if (r.messageRowid !== null) held.push(r.messageRowid);
+            db.cursor.hold(held);
+          }
           // The outbox INSERT and the COMMIT go to the connection directly. A statement a unit
           // left queued in Kysely's executor (not awaited) must not fall behind them: wait for it.
           if (conn) await connectionOf(trx);
           const sentBefore = conn?.statements ?? 0;
-          outbox = writeOutbox(trx, recorded, now());
+          outbox = writeOutbox(trx, recorded, now(), db.cursor);
           // Handled below, after the COMMIT; until then a failure must not count as unhandled.
           outbox.catch(() => undefined);
           // PostgreSQL: the COMMIT is sent right behind the outbox INSERT, without waiting for its
@@ -103,6 +120,8 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
       });
       if (outbox) stored = await outbox;
     } catch (err) {
+      // SQLite reports a failure only for a transaction it did not commit (see commitOutcome).
+      if (held.length > 0) db.cursor?.abandon(held);
       // The outbox row's id, when the INSERT was answered, tells whether a COMMIT whose answer was lost took effect.
       const inserted = outbox ? await (outbox as Promise<StoredEvent[]>).then((s) => ({ s }), (e: unknown) => ({ e })) : null;
       if (inserted && 'e' in inserted) {
@@ -276,8 +295,8 @@ function outcomeUnknown(cause: unknown): AppError {
 }
 
 /** The outbox INSERT: one row per transaction, prepared. */
-const insertOutbox = prepared((db, type: string, payload: string, at: number) =>
-  db.insertInto('outbox').values({ type, payload, created_at: at }).returning('id'));
+const insertOutbox = prepared((db, type: string, payload: string, at: number, afterMessage: number | null) =>
+  db.insertInto('outbox').values({ type, payload, created_at: at, after_message: afterMessage }).returning('id'));
 
 /**
  * An event as the outbox keeps it. `message.created` names its message instead of carrying it:
@@ -306,17 +325,24 @@ function outboxEntry(e: DomainEvent): OutboxEntry {
  * Stores a transaction's durable events as one outbox row (a JSON array, in order), in one
  * statement: one row to write and later delete per transaction, not per event. Every durable
  * event of the transaction carries that row's id; the bus forgets the row once the last of them
- * has been delivered.
+ * has been delivered. SQLite: when every durable event is a `message.created` with its message
+ * row, there is no outbox row; the messages are the record (see deliveryCursor.ts).
  */
-async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at: number): Promise<StoredEvent[]> {
-  const durable = events.filter((e) => !ephemeralEvents.has(e.type));
+async function writeOutbox(trx: Transaction<Database>, recorded: Recorded[], at: number, cursor: DeliveryCursor | null): Promise<StoredEvent[]> {
+  const durable: DomainEvent[] = [];
+  let inMessages = cursor !== null;
+  for (const r of recorded) {
+    if (ephemeralEvents.has(r.event.type)) continue;
+    durable.push(r.event);
+    if (r.messageRowid === null) inMessages = false;
+  }
   let id: number | null = null;
-  if (durable.length > 0) {
+  if (durable.length > 0 && !inMessages) {
     const types = [...new Set(durable.map((e) => e.type))].join(',');
-    const row = await insertOutbox.first(trx, types, JSON.stringify(durable.map(outboxEntry)), at);
+    const row = await insertOutbox.first(trx, types, JSON.stringify(durable.map(outboxEntry)), at, cursor?.highest ?? null);
     id = row!.id;
   }
-  return events.map((event) => ({ outboxId: ephemeralEvents.has(event.type) ? null : id, event }));
+  return recorded.map((r) => ({ outboxId: ephemeralEvents.has(r.event.type) ? null : id, messageRowid: r.messageRowid, event: r.event }));
 }
 
 /**
@@ -325,16 +351,33 @@ async function writeOutbox(trx: Transaction<Database>, events: DomainEvent[], at
  */
 export type PresentMessages = (companyId: number, ids: string[]) => Promise<Map<string, MessageDto>>;
 
+/** SQLite: a message above the delivery cursor, with what its `message.created` event names. */
+interface UndeliveredMessage {
+  rowid: number;
+  id: string;
+  session_id: string;
+  seq: number;
+  company_id: number;
+  chat_id: string;
+  bot_status: MessageCreated['botStatus'];
+  group_id: number | null;
+}
+
 /**
  * Events committed but not yet delivered (the process stopped in between), oldest first.
  * A row holds one transaction's events (an array), or one event (rows written by earlier
  * versions). A `message.created` whose message no longer exists is dropped. A row that is not
  * events is reported to `unreadable` and left in place, undelivered: one such row must not
  * keep the server from starting.
+ *
+ * SQLite: besides the outbox rows, the messages above the delivery cursor that no outbox row
+ * names (see deliveryCursor.ts), each as a `message.created` with its session's routing state
+ * as it is now; each outbox row among them after the messages stored before it. The messages
+ * are held in the cursor until delivered.
  */
-export async function pendingOutbox(db: Executor, present: PresentMessages, unreadable: (outboxId: number, err: Error) => void): Promise<StoredEvent[]> {
-  const rows = await db.selectFrom('outbox').select(['id', 'payload']).orderBy('id').execute();
-  const entries: { outboxId: number; entry: OutboxEntry }[] = [];
+export async function pendingEvents(db: Db, present: PresentMessages, unreadable: (outboxId: number, err: Error) => void): Promise<StoredEvent[]> {
+  const rows = await db.kysely.selectFrom('outbox').select(['id', 'payload', 'after_message']).orderBy('id').execute();
+  const entries: { outboxId: number; afterMessage: number | null; entry: OutboxEntry }[] = [];
   for (const r of rows) {
     let payload: unknown;
     try {
@@ -348,32 +391,97 @@ export async function pendingOutbox(db: Executor, present: PresentMessages, unre
       unreadable(r.id, new Error('the row does not hold events'));
       continue;
     }
-    for (const entry of list as OutboxEntry[]) entries.push({ outboxId: r.id, entry });
+    for (const entry of list as OutboxEntry[]) entries.push({ outboxId: r.id, afterMessage: r.after_message, entry });
   }
-  const wanted = new Map<number, string[]>();
+  const above = db.cursor ? await undeliveredMessages(db.kysely) : [];
+  // Messages named by an outbox row are delivered from it (a bot's answer with its hand-off).
+  const rowidOf = new Map(above.map((m) => [m.id, m.rowid]));
+  const named = new Set<string>();
   for (const { entry } of entries) {
-    if (!isRef(entry)) continue;
-    const ids = wanted.get(entry.companyId);
-    if (ids) ids.push(entry.messageId);
-    else wanted.set(entry.companyId, [entry.messageId]);
+    if (entry.type !== 'message.created') continue;
+    const id = isRef(entry) ? entry.messageId : (entry as MessageCreated).message?.id;
+    if (typeof id === 'string') named.add(id);
   }
+  const unnamed = above.filter((m) => !named.has(m.id));
+
+  const wanted = new Map<number, string[]>();
+  const want = (companyId: number, id: string) => {
+    const ids = wanted.get(companyId);
+    if (ids) ids.push(id);
+    else wanted.set(companyId, [id]);
+  };
+  for (const { entry } of entries) if (isRef(entry)) want(entry.companyId, entry.messageId);
+  for (const m of unnamed) want(m.company_id, m.id);
   const messages = new Map<string, MessageDto>();
   for (const [companyId, ids] of wanted) {
     for (let i = 0; i < ids.length; i += 500) {
       for (const [id, m] of await present(companyId, ids.slice(i, i + 500))) messages.set(id, m);
     }
   }
-  return entries.flatMap(({ outboxId, entry }) => {
-    if (!isRef(entry)) return [{ outboxId, event: entry }];
+
+  const out: StoredEvent[] = [];
+  let next = 0;
+  // The messages stored up to `rowid`, each as its event.
+  const messagesUpTo = (rowid: number) => {
+    for (; next < unnamed.length && unnamed[next]!.rowid <= rowid; next++) {
+      const m = unnamed[next]!;
+      const message = messages.get(m.id);
+      if (!message) continue;
+      const event: MessageCreated = {
+        type: 'message.created', companyId: m.company_id, chatId: m.chat_id, sessionId: m.session_id, seq: m.seq,
+        botStatus: m.bot_status, groupId: m.group_id, message,
+      };
+      out.push({ outboxId: null, messageRowid: m.rowid, event });
+    }
+  };
+  for (const { outboxId, afterMessage, entry } of entries) {
+    if (afterMessage !== null) messagesUpTo(afterMessage);
+    if (!isRef(entry)) {
+      out.push({ outboxId, event: entry });
+      continue;
+    }
     const message = messages.get(entry.messageId);
-    if (!message) return [];
-    const { messageId: _, ...rest } = entry;
+    if (!message) continue;
+    const { messageId, ...rest } = entry;
     const event: MessageCreated = { ...rest, message };
-    return [{ outboxId, event }];
-  });
+    out.push({ outboxId, messageRowid: rowidOf.get(messageId) ?? null, event });
+  }
+  messagesUpTo(Infinity);
+  db.cursor?.hold(out.flatMap((e) => (e.messageRowid != null ? [e.messageRowid] : [])));
+  return out;
 }
 
-export async function forgetOutbox(db: Executor, ids: number[]): Promise<void> {
+/** SQLite: the messages above the delivery cursor, in the order they were stored. */
+async function undeliveredMessages(kysely: Kysely<Database>): Promise<UndeliveredMessage[]> {
+  const { rows } = await sql<UndeliveredMessage>`select m.rowid as rowid, m.id, m.session_id, m.seq, s.company_id, s.chat_id, s.bot_status, s.group_id
+    from messages m join sessions s on s.id = m.session_id
+    where m.rowid > (select message_rowid from delivery_cursor where id = 1) order by m.rowid`.execute(kysely);
+  return rows;
+}
+
+/** Moves the delivery cursor up to `mark`, never back (SQLite). */
+const saveCursor = prepared((db, mark: number) =>
+  db.updateTable('delivery_cursor').set({ message_rowid: mark }).where('id', '=', 1).where('message_rowid', '<', mark));
+
+/**
+ * What the bus reports as delivered, made durable: the outbox rows deleted and, on SQLite, the
+ * delivery cursor moved past the delivered messages, in one transaction when both change.
+ */
+export function forgetDelivered(db: Db): (delivered: Delivered) => Promise<void> {
+  return async ({ outboxIds, messageRowids }) => {
+    const { cursor } = db;
+    cursor?.delivered(messageRowids);
+    const mark = cursor?.next() ?? null;
+    if (mark === null) return forgetOutbox(db.kysely, outboxIds);
+    await db.kysely.transaction().execute(async (trx) => {
+      await forgetOutbox(trx, outboxIds);
+      await saveCursor.run(trx, mark);
+    });
+    cursor!.savedAt(mark);
+  };
+}
+
+async function forgetOutbox(db: Executor, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     await db.deleteFrom('outbox').where('id', 'in', ids.slice(i, i + 500)).execute();
   }

@@ -9,8 +9,9 @@ const insertRow = preparedInsert('messages', [
 ]);
 const messageById = prepared((db, id: string) => db.selectFrom('messages').selectAll().where('id', '=', id));
 
-export async function insertMessage(db: Executor, row: MessageRow): Promise<void> {
-  await insertRow.run(db, row);
+/** SQLite: stores a message row; returns its rowid. */
+export function insertMessage(db: Executor, row: MessageRow): Promise<number> {
+  return insertRow.insert(db, row);
 }
 
 export function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
