@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 
-export async function run(p: { database: string; messages: number; sessions: string[] }) {
+export async function run(p: { database: string; messages: number; warmup: number; sessions: string[] }) {
   const db = new SQLite(p.database);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -10,8 +10,12 @@ export async function run(p: { database: string; messages: number; sessions: str
   const insert = db.prepare(`INSERT INTO messages (id, session_id, seq, author_type, author_id, author_name, type, body, answers, actions, attachments,
     reply_to_message_id, created_at, updated_at, read_at) VALUES (?, ?, ?, 'CLIENT', ?, 'Client', 'REGULAR', ?, '[]', '[]', '[]', NULL, ?, NULL, NULL)`);
   const sessionId = p.sessions[0]!;
+  const write = (from: number, count: number) => {
+    for (let i = from; i < from + count; i++) insert.run(randomUUID(), sessionId, 1_000_000 + i, 'client-1', `writer 0 message ${i}`, Date.now());
+  };
+  write(0, p.warmup);
   const t0 = performance.now();
-  for (let i = 0; i < p.messages; i++) insert.run(randomUUID(), sessionId, 1_000_000 + i, 'client-1', `writer 0 message ${i}`, Date.now());
+  write(p.warmup, p.messages);
   const seconds = (performance.now() - t0) / 1000;
   db.close();
   return { messages: p.messages, seconds, perSec: p.messages / seconds };

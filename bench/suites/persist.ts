@@ -2,7 +2,8 @@
  * B3: the message persistence path (validate, sequence, insert, outbox) against a
  * raw prepared INSERT of the same row: better-sqlite3 with one writer, and `pg`
  * with 10 concurrent writers. Everything runs in one process on the server core
- * (PostgreSQL is pinned there too); each trial gets a fresh database.
+ * (PostgreSQL is pinned there too); each trial gets a fresh database. Both sides write
+ * the same number of messages untimed first (a warm-up, as in the other benchmarks).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,11 +51,13 @@ async function freshDatabase(engine: 'sqlite' | 'postgres', pgUrl: string | null
 async function trial(engine: 'sqlite' | 'postgres', who: 'parley' | 'peer', opts: Options): Promise<Trial> {
   const writers = engine === 'sqlite' ? 1 : 10;
   const messages = opts.smoke ? 200 : engine === 'sqlite' ? 20_000 : 10_000;
+  // Untimed first, the same for Parley and the peer, as the other benchmarks warm up before they measure.
+  const warmup = opts.smoke ? 50 : engine === 'sqlite' ? 5_000 : 2_000;
   const { database, drop } = await freshDatabase(engine, opts.pgUrl);
   try {
     const sessions = await prepare(database, writers);
     const module = who === 'parley' ? 'targets/persist.ts' : engine === 'sqlite' ? 'peers/sqlite-insert.ts' : 'peers/pg-insert.ts';
-    return await inChild(`${who} ${engine}`, module, { database, messages, writers, sessions });
+    return await inChild(`${who} ${engine}`, module, { database, messages, warmup, writers, sessions });
   } finally {
     await drop();
   }
