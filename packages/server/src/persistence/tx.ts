@@ -189,7 +189,17 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
     const done = units.length === 1
       ? run(units[0]!.fn).then(units[0]!.resolve, units[0]!.reject)
       : runTogether(units);
-    void done.then(pump, pump);
+    void done.then(next, next);
+  };
+  // After a batch, PostgreSQL: the next one starts once the callbacks of the current I/O phase
+  // have run (setImmediate), not at once. The batch's answers resume its callers, who may queue
+  // their next units, and requests read in the same phase as the COMMIT's answer queue theirs:
+  // started at once, the next batch took only the units queued before, and those callers joined
+  // the one after. In B3 (ten writers, each waiting for its answer) batches alternated between
+  // one unit and nine. SQLite: a transaction never waits for I/O, so nothing queues during it.
+  const next = (): void => {
+    if (db.dialect === 'postgres') setImmediate(pump);
+    else pump();
   };
   // better-sqlite3 is synchronous, so a SQLite transaction never spans an I/O wait and nothing
   // could queue behind it: draining at once would commit every request on its own. It starts
