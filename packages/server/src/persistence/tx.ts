@@ -85,7 +85,7 @@ export function createUnitOfWork(db: Db, bus: EventBus, now: () => number, log?:
     let outbox: Promise<StoredEvent[]> | null = null;
     let committing = false;
     // SQLite: the transaction's messages, held from before the COMMIT until delivered.
-    let held: number[] = [];
+    const held: number[] = [];
     try {
       await db.transactions.transaction().execute(async (trx) => {
         // PostgreSQL: the transaction's connection, to hand prepared statements to directly.
