@@ -7,6 +7,12 @@ import { EventBus, type Delivered } from '../src/events/bus.js';
 
 const typing = (sessionId: string): DomainEvent => ({ type: 'session.typing', companyId: 1, sessionId, authorType: 'CLIENT', authorId: 'client-1' });
 const handedOff = (sessionId: string): DomainEvent => ({ type: 'session.handedOff', companyId: 1, chatId: 'c', sessionId });
+/** A promise a handler waits on until the test releases it. */
+function gate(): { held: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return { held, release };
+}
 
 test('a row shared by a transaction\'s events is forgotten after the last of them, not before', async () => {
   const forgotten: number[][] = [];
@@ -14,8 +20,7 @@ test('a row shared by a transaction\'s events is forgotten after the last of the
     forgotten.push(outboxIds);
   });
   const seen: string[] = [];
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   bus.register({
     name: 'test',
     handlers: {
@@ -52,8 +57,7 @@ test('delivered messages are reported by rowid once handled, with or without an 
   const bus = new EventBus(pino({ level: 'silent' }), async (d) => {
     reports.push(d);
   });
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   bus.register({
     name: 'test',
     handlers: {
