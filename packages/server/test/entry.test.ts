@@ -15,8 +15,8 @@ const root = path.resolve(import.meta.dirname, '..', '..', '..');
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const skip = hasTaskset ? false : 'taskset is not available';
 
-test('the V8 flags: single-threaded garbage collection on one CPU, none on more', () => {
-  assert.deepEqual(v8FlagsFor(1), ['--single-threaded-gc']);
+test('the V8 flags: single-threaded garbage collection and a growing factor of 2 on one CPU, none on more', () => {
+  assert.deepEqual(v8FlagsFor(1), ['--single-threaded-gc', '--heap-growing-percent=100']);
   assert.deepEqual(v8FlagsFor(2), []);
   assert.deepEqual(v8FlagsFor(16), []);
 });
@@ -29,9 +29,9 @@ interface Started {
 }
 
 /** Starts main.ts on the given CPUs and waits until a process of it listens. */
-async function startMain(cpus: string, env: Record<string, string> = {}): Promise<Started> {
+async function startMain(cpus: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Started> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-entry-'));
-  const proc = spawn('taskset', ['-c', cpus, process.execPath, '--import', 'tsx', path.join(root, 'packages/server/src/main.ts')], {
+  const proc = spawn('taskset', ['-c', cpus, process.execPath, ...nodeFlags, '--import', 'tsx', path.join(root, 'packages/server/src/main.ts')], {
     cwd: root,
     env: { ...process.env, ...env, DATA_DIR: dir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ADMIN_TOKEN: 'entry-test-admin-token-0123456789', DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,18 +66,30 @@ const alive = (pid: number) => {
   }
 };
 
-test('on one CPU, main.ts serves from a child started with --single-threaded-gc; SIGTERM stops both with code 0', { skip, timeout: 60_000 }, async () => {
+test('on one CPU, main.ts serves from a child started with the V8 flags; SIGTERM stops both with code 0', { skip, timeout: 60_000 }, async () => {
   const { proc, server, exit } = await startMain('0');
   assert.notEqual(server.pid, proc.pid, 'the server is another process');
   assert.equal(parentOf(server.pid), proc.pid, 'started by the process that was run');
-  assert.ok(argsOf(server.pid).includes('--single-threaded-gc'), argsOf(server.pid).join(' '));
-  assert.ok(!argsOf(proc.pid!).includes('--single-threaded-gc'));
+  for (const flag of ['--single-threaded-gc', '--heap-growing-percent=100']) {
+    assert.ok(argsOf(server.pid).includes(flag), `${flag}: ${argsOf(server.pid).join(' ')}`);
+    assert.ok(!argsOf(proc.pid!).includes(flag));
+  }
   const res = await fetch(`${server.url}/healthz`);
   assert.equal(res.status, 200);
   proc.kill('SIGTERM');
   assert.equal(await exit, 0);
   for (let i = 0; i < 50 && alive(server.pid); i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(alive(server.pid), false, 'the server process stopped too');
+});
+
+test('on one CPU, a V8 flag given on the command line keeps its value; the missing one is added', { skip, timeout: 60_000 }, async () => {
+  const { proc, server, exit } = await startMain('0', {}, ['--heap-growing-percent=50']);
+  assert.notEqual(server.pid, proc.pid, 'started again for --single-threaded-gc');
+  const args = argsOf(server.pid);
+  assert.ok(args.includes('--single-threaded-gc'), args.join(' '));
+  assert.deepEqual(args.filter((a) => a.startsWith('--heap-growing-percent')), ['--heap-growing-percent=50']);
+  proc.kill('SIGTERM');
+  assert.equal(await exit, 0);
 });
 
 test('on one CPU, when the process that was started is killed (SIGKILL), the server stops by itself', { skip, timeout: 60_000 }, async () => {
