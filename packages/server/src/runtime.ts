@@ -15,9 +15,9 @@
  * alive after a collection times a factor it picks from the collector's and the program's
  * speeds; under load on one core it picked a factor near its minimum, and B5 made a full
  * collection every 3–6 s, each a burst of slow messages. `--heap-growing-percent=100` fixes the
- * factor at 2: 2–4 full collections a minute instead of 7–18 and the p99 about halved, for some
- * 50 MB more RSS under load (docs/performance.md, "Full collections on one core: the heap's
- * growing factor").
+ * factor at 2: in most 60-second windows one to four full collections instead of 7–18, and a
+ * lower p99 (on SQLite 19–20 → 7.5–8.5 ms), for 40–100 MB more RSS under load
+ * (docs/performance.md, "Full collections on one core: the heap's growing factor").
  *
  * V8 reads these flags when the heap is set up, so they are given on the command line, never
  * set at run time (that aborts V8 at the next collection).
