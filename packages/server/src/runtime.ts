@@ -30,6 +30,9 @@ export function v8FlagsFor(cpus: number): string[] {
   return cpus <= 1 ? ['--single-threaded-gc', '--heap-growing-percent=100'] : [];
 }
 
+/** A Node/V8 flag's name, as V8 reads it: `--no-x_y=1` and `--x-y` are both `--x-y`. */
+const flagName = (arg: string) => `--${arg.split('=')[0]!.replace(/^--(no-)?/, '').replace(/_/g, '-')}`;
+
 /** Set in the environment of a process Parley started with its flags, so that it does not do so again. */
 const RELAUNCHED = 'PARLEY_V8_FLAGS_APPLIED';
 
@@ -44,9 +47,9 @@ export function relaunchWithV8Flags(): boolean {
     return false;
   }
   if (process.env.PARLEY_V8_FLAGS === 'off') return false;
-  // A flag the command line already sets, to any value, is left as given.
-  const given = new Set(process.execArgv.map((a) => a.split('=')[0]));
-  const missing = v8FlagsFor(os.availableParallelism()).filter((f) => !given.has(f.split('=')[0]));
+  // A flag the command line already sets, to any value or negated, is left as given.
+  const given = new Set(process.execArgv.map(flagName));
+  const missing = v8FlagsFor(os.availableParallelism()).filter((f) => !given.has(flagName(f)));
   if (missing.length === 0) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], {
     stdio: 'inherit',
