@@ -14,7 +14,7 @@
  * how much of the one core it takes. V8 sizes the old generation's next limit from the heap
  * alive after a collection times a factor it picks from the collector's and the program's
  * speeds; under load on one core it picked a factor near its minimum, and B5 made a full
- * collection every 3–6 s, each a burst of slow messages. `--heap-growing-percent=100` fixes the
+ * collection every 3–8 s, each a burst of slow messages. `--heap-growing-percent=100` fixes the
  * factor at 2: in most 60-second windows one to four full collections instead of 7–18, and a
  * lower p99 (on SQLite 19–20 → 7.5–8.5 ms), for 40–100 MB more RSS under load
  * (docs/performance.md, "Full collections on one core: the heap's growing factor").
