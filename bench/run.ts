@@ -48,7 +48,7 @@ function defaultName(): string {
   // Trial counts, rates or windows other than the benchmark's own, or a profiler, flags or
   // server options that change what is measured.
   const custom = ['BENCH_TRIALS', 'BENCH_B5_RATE', 'BENCH_B5_SECONDS', 'BENCH_PROFILE', 'BENCH_WINDOW_PROFILE', 'BENCH_HEAP_SAMPLE',
-    'BENCH_SERVER_FLAGS', 'BENCH_PG_OPTIONS', 'BENCH_PG_SOCKET', 'BENCH_LATENCY_TRACE'];
+    'BENCH_SERVER_FLAGS', 'BENCH_PG_OPTIONS', 'BENCH_PG_SOCKET', 'BENCH_LATENCY_TRACE', 'BENCH_COMMIT_GATHER_MS'];
   // Set but empty counts as unset, as the settings themselves read it.
   if (custom.some((name) => (process.env[name] ?? '') !== '')) parts.push('custom');
   return parts.join('-');

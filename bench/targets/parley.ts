@@ -27,6 +27,8 @@ export async function start(params: { pgUrl?: string }): Promise<Started> {
   const config = loadConfig({
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dir, ADMIN_TOKEN, LOG_LEVEL: 'silent',
     DATABASE_URL: params.pgUrl ?? '', BODY_LIMIT_BYTES: '1048576',
+    // BENCH_COMMIT_GATHER_MS: Parley's COMMIT_GATHER_MS, for measuring with another wait (0: none).
+    ...(process.env.BENCH_COMMIT_GATHER_MS ? { COMMIT_GATHER_MS: process.env.BENCH_COMMIT_GATHER_MS } : {}),
   });
   const parley = await startParley(config, { logger: pino({ level: 'silent' }) });
   const api = async (method: string, p: string, body?: unknown) => {

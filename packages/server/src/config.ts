@@ -30,6 +30,12 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly botWebhookTimeoutMs: number;
   readonly sessionSweepIntervalMs: number;
+  /**
+   * PostgreSQL group commit: after a transaction of several messages, wait up to this long
+   * (0 = never, the default) for more to join the next one when fewer than four are queued. See
+   * docs/performance.md, "Gathering a transaction on PostgreSQL".
+   */
+  readonly commitGatherMs: number;
   /** `true` (any origin) or the allowed origins, for REST and Socket.IO alike. */
   readonly corsOrigins: true | string[];
   /** Trust X-Forwarded-For from proxies (client IPs); off unless Parley runs behind a proxy. */
@@ -88,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
   const bodyLimitBytes = intVar(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576, problems);
   const botWebhookTimeoutMs = intVar(env, 'BOT_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000, problems);
   const sessionSweepIntervalMs = intVar(env, 'SESSION_SWEEP_INTERVAL_MS', 30_000, 100, 3_600_000, problems);
+  const commitGatherMs = intVar(env, 'COMMIT_GATHER_MS', 0, 0, 60_000, problems);
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   const corsRaw = env.CORS_ORIGIN || '*';
   const corsOrigins: true | string[] = corsRaw === '*' ? true : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
@@ -102,6 +109,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     host, port, listenBacklog, publicUrl, publicUrlExplicit: Boolean(env.PUBLIC_URL), database, dataDir, logLevel, adminToken, adminTokenGenerated,
-    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, corsOrigins, trustProxy, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
+    bodyLimitBytes, botWebhookTimeoutMs, sessionSweepIntervalMs, commitGatherMs, corsOrigins, trustProxy, jwtSecret, tokenTtlSeconds, refreshTokenTtlSeconds,
   });
 }

@@ -60,7 +60,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   await migrate(db);
   const bus = new EventBus(log, forgetDelivered(db));
   const ctx: AppContext = {
-    config, db, uow: createUnitOfWork(db, bus, () => clock.now(), log), bus, clock, log,
+    config, db, uow: createUnitOfWork(db, bus, () => clock.now(), log, { gatherMs: config.commitGatherMs }), bus, clock, log,
     avatars: operatorAvatars(() => ctx.config.publicUrl),
   };
 

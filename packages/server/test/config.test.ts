@@ -14,19 +14,20 @@ test('config: defaults', () => {
   assert.equal(c.port, 8080);
   assert.equal(c.host, '0.0.0.0');
   assert.equal(c.listenBacklog, 4096);
+  assert.equal(c.commitGatherMs, 0);
   assert.deepEqual(c.database, { kind: 'sqlite', file: '/tmp/parley-config-test/parley.db' });
 });
 
 test('config: every invalid value is listed in one error', () => {
   let err: unknown;
   try {
-    loadConfig({ PORT: 'eighty', LISTEN_BACKLOG: '0', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short', PARLEY_V8_FLAGS: 'false' });
+    loadConfig({ PORT: 'eighty', LISTEN_BACKLOG: '0', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short', PARLEY_V8_FLAGS: 'false', COMMIT_GATHER_MS: '-1' });
   } catch (e) {
     err = e;
   }
   assert.ok(err instanceof ConfigError, 'loadConfig throws ConfigError');
-  assert.equal(err.problems.length, 5, err.message);
-  for (const name of ['PORT', 'LISTEN_BACKLOG', 'LOG_LEVEL', 'ADMIN_TOKEN', 'PARLEY_V8_FLAGS']) {
+  assert.equal(err.problems.length, 6, err.message);
+  for (const name of ['PORT', 'LISTEN_BACKLOG', 'LOG_LEVEL', 'ADMIN_TOKEN', 'PARLEY_V8_FLAGS', 'COMMIT_GATHER_MS']) {
     assert.ok(err.problems.some((p) => p.startsWith(name)), `${name} is named: ${err.message}`);
   }
 });

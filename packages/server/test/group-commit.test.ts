@@ -1,7 +1,8 @@
 /**
  * Group commit, one transaction at a time, on both engines: the next batch starts once the
  * previous one's COMMIT has returned, and every unit queued meanwhile shares it. Units are
- * answered, and their events delivered, when their own COMMIT returns.
+ * answered, and their events delivered, when their own COMMIT returns. On PostgreSQL with
+ * COMMIT_GATHER_MS, after a batch of several units the next one waits for more (up to four).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -31,7 +32,8 @@ forEachEngine('group commit, one transaction at a time', (engine) => {
   const holds: { reached: Deferred; release: Deferred }[] = [];
 
   before(async () => {
-    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000' });
+    // With a short gathering wait (COMMIT_GATHER_MS, PostgreSQL): one transaction at a time holds with it too.
+    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000', COMMIT_GATHER_MS: '1' });
     const { chatId } = await srv.createChat();
     sessions = [];
     for (let i = 0; i < 3; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `P${i}` })).body.id);
@@ -99,5 +101,101 @@ forEachEngine('group commit, one transaction at a time', (engine) => {
     assert.deepEqual([bRow.seq, cRow.seq], [aRow.seq + 1, aRow.seq + 2]);
     await srv.parley.settle();
     assert.deepEqual(announcedOrder('same '), ['same A', 'same B', 'same C']);
+  });
+
+  test('after a transaction of several units, a lone unit queued at once is answered when the short wait ends', async () => {
+    // The 1 ms gathering wait (PostgreSQL) must end by itself when no more units come.
+    const holdA = holdNextCommit();
+    const a = unit(sessions[0]!, 'lone A');
+    await holdA.reached.promise;
+    const b = unit(sessions[1]!, 'lone B');
+    const c = unit(sessions[2]!, 'lone C');
+    holdA.release.resolve();
+    const d = await Promise.all([b.answered, c.answered]).then(() => unit(sessions[0]!, 'lone D'));
+    assert.equal(await settlesWithin(d.answered, 10_000), true);
+    await a.answered;
+    await srv.parley.settle();
+    assert.deepEqual(announcedOrder('lone '), ['lone A', 'lone B', 'lone C', 'lone D']);
+  });
+});
+
+forEachEngine('group commit, gathering under concurrent load', (engine) => {
+  let srv: TestServer;
+  let sessions: string[];
+  let restore = () => {};
+  const holds: { reached: Deferred; release: Deferred }[] = [];
+
+  before(async () => {
+    // A wait far longer than any test: whether a unit waits is then a matter of structure, not time.
+    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000', COMMIT_GATHER_MS: '60000' });
+    const { chatId } = await srv.createChat();
+    sessions = [];
+    for (let i = 0; i < 6; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `G${i}` })).body.id);
+    await srv.parley.settle();
+    restore = interceptCommit(engine, async (commit) => {
+      const hold = holds.shift();
+      if (hold) {
+        hold.reached.resolve();
+        await hold.release.promise;
+      }
+      return commit();
+    });
+  });
+  after(async () => {
+    restore();
+    await srv.close();
+  });
+
+  const unit = (session: string, body: string) => {
+    let startedWith!: (trx: unknown) => void;
+    const started = new Promise<unknown>((r) => (startedWith = r));
+    const answered = srv.parley.ctx.uow.batch(async (tx) => {
+      startedWith(tx.db);
+      return appendMessage(srv.parley.ctx, tx, { id: session }, { authorType: 'CLIENT', body });
+    });
+    return { started, answered };
+  };
+  /** Commits a batch of two units (A alone, then B and C queued during A's COMMIT). */
+  const siblingBatch = async (tag: string) => {
+    const hold = { reached: deferred(), release: deferred() };
+    holds.push(hold);
+    const a = unit(sessions[0]!, `${tag} A`);
+    await hold.reached.promise;
+    const b = unit(sessions[1]!, `${tag} B`);
+    const c = unit(sessions[2]!, `${tag} C`);
+    hold.release.resolve();
+    await a.answered;
+    assert.equal(await c.started, await b.started, 'B and C share a transaction');
+    await Promise.all([b.answered, c.answered]);
+  };
+
+  test('a lone unit after a lone unit starts at once', async () => {
+    // Nothing has been committed with a sibling: no wait, however long the setting.
+    const a = unit(sessions[3]!, 'lone A');
+    assert.equal(await settlesWithin(a.answered, 10_000), true);
+    const b = unit(sessions[4]!, 'lone B');
+    assert.equal(await settlesWithin(b.answered, 10_000), true);
+  });
+
+  test('after a transaction of several units, the next waits until four are queued (PostgreSQL only)', async () => {
+    await siblingBatch('gather');
+    const d = unit(sessions[3]!, 'gather D');
+    if (engine === 'sqlite') {
+      // SQLite ignores the setting: its transactions never wait for I/O.
+      assert.equal(await settlesWithin(d.answered, 10_000), true, 'SQLite runs D at once');
+      return;
+    }
+    assert.equal(await settlesWithin(d.started, 300), false, 'D waits for more units');
+    const e = unit(sessions[4]!, 'gather E');
+    const f = unit(sessions[5]!, 'gather F');
+    assert.equal(await settlesWithin(e.started, 100), false, 'three queued: still waiting');
+    const g = unit(sessions[0]!, 'gather G');
+    const [dTrx, eTrx, fTrx, gTrx] = await Promise.all([d.started, e.started, f.started, g.started]);
+    assert.ok(dTrx === eTrx && eTrx === fTrx && fTrx === gTrx, 'the four share one transaction');
+    const rows = await Promise.all([d.answered, e.answered, f.answered, g.answered]) as MessageRow[];
+    assert.deepEqual(rows.map((r) => r.body), ['gather D', 'gather E', 'gather F', 'gather G']);
+    await srv.parley.settle();
+    const announced = srv.events.flatMap((ev) => (ev.type === 'message.created' && ev.message.body.startsWith('gather ') ? [ev.message.body] : []));
+    assert.deepEqual(announced, ['gather A', 'gather B', 'gather C', 'gather D', 'gather E', 'gather F', 'gather G']);
   });
 });
