@@ -36,7 +36,12 @@ if (process.argv[1] === import.meta.filename && process.send) {
     const before = process.cpuUsage();
     work();
     const used = process.cpuUsage(before);
-    process.send!({ t: Date.now(), us: used.user + used.system });
+    // The run may have ended (or failed) between two samples: a send on a closed channel would
+    // throw in this child; it stops quietly instead.
+    if (!process.connected) process.exit(0);
+    process.send!({ t: Date.now(), us: used.user + used.system }, undefined, {}, (err) => {
+      if (err) process.exit(0);
+    });
   };
   setInterval(sample, PERIOD_MS);
   process.on('disconnect', () => process.exit(0));
