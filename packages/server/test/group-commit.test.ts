@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { appendMessage } from '../src/commands/appendMessage.js';
 import type { MessageRow } from '../src/persistence/schema.js';
-import { forEachEngine, interceptCommit, startTestServer, type TestServer } from './helpers/harness.js';
+import { forEachEngine, interceptCommit, startTestServer, type Engine, type TestServer } from './helpers/harness.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -24,20 +24,54 @@ function deferred(): Deferred {
 const settlesWithin = (p: Promise<unknown>, ms: number) =>
   Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
-forEachEngine('group commit, one transaction at a time', (engine) => {
-  let srv: TestServer;
-  let sessions: string[];
-  let restore = () => {};
-  /** COMMITs to hold: each is reported as reached and proceeds when released. */
+/**
+ * A test server with `sessionCount` open sessions whose COMMITs can be held, and units of work
+ * appending messages to them. Registers its own before/after hooks in the calling describe.
+ */
+function commitFixture(engine: Engine, env: Record<string, string>, sessionCount: number) {
+  const f = {
+    srv: undefined as unknown as TestServer,
+    sessions: [] as string[],
+    /** Holds the next COMMIT: `reached` resolves when it is reached, and it proceeds on `release`. */
+    holdNextCommit() {
+      const h = { reached: deferred(), release: deferred() };
+      holds.push(h);
+      return h;
+    },
+    /** A unit appending `body` to `session`; `started` resolves with the unit's transaction when it begins. */
+    unit(session: string, body: string) {
+      let startedWith!: (trx: unknown) => void;
+      const started = new Promise<unknown>((r) => (startedWith = r));
+      const answered = f.srv.parley.ctx.uow.batch(async (tx) => {
+        startedWith(tx.db);
+        return appendMessage(f.srv.parley.ctx, tx, { id: session }, { authorType: 'CLIENT', body });
+      });
+      return { started, answered };
+    },
+    /** Commits A alone, then B and C (queued during A's COMMIT) together: a batch of two units. */
+    async siblingBatch(tag: string) {
+      const hold = f.holdNextCommit();
+      const a = f.unit(f.sessions[0]!, `${tag} A`);
+      await hold.reached.promise;
+      const b = f.unit(f.sessions[1]!, `${tag} B`);
+      const c = f.unit(f.sessions[2]!, `${tag} C`);
+      hold.release.resolve();
+      await a.answered;
+      assert.equal(await c.started, await b.started, 'B and C share a transaction');
+      await Promise.all([b.answered, c.answered]);
+    },
+    /** The bodies starting with `prefix` of the messages announced, in order. */
+    announcedOrder(prefix: string) {
+      return f.srv.events.flatMap((e) => (e.type === 'message.created' && e.message.body.startsWith(prefix) ? [e.message.body] : []));
+    },
+  };
   const holds: { reached: Deferred; release: Deferred }[] = [];
-
+  let restore = () => {};
   before(async () => {
-    // With a short gathering wait (COMMIT_GATHER_MS, PostgreSQL): one transaction at a time holds with it too.
-    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000', COMMIT_GATHER_MS: '1' });
-    const { chatId } = await srv.createChat();
-    sessions = [];
-    for (let i = 0; i < 3; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `P${i}` })).body.id);
-    await srv.parley.settle();
+    f.srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000', ...env });
+    const { chatId } = await f.srv.createChat();
+    for (let i = 0; i < sessionCount; i++) f.sessions.push((await f.srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `P${i}` })).body.id);
+    await f.srv.parley.settle();
     restore = interceptCommit(engine, async (commit) => {
       const hold = holds.shift();
       if (hold) {
@@ -49,26 +83,15 @@ forEachEngine('group commit, one transaction at a time', (engine) => {
   });
   after(async () => {
     restore();
-    await srv.close();
+    await f.srv.close();
   });
+  return f;
+}
 
-  const holdNextCommit = () => {
-    const h = { reached: deferred(), release: deferred() };
-    holds.push(h);
-    return h;
-  };
-  /** A unit appending `body` to `session`; `started` resolves with the unit's transaction when it begins. */
-  const unit = (session: string, body: string) => {
-    let startedWith!: (trx: unknown) => void;
-    const started = new Promise<unknown>((r) => (startedWith = r));
-    const answered = srv.parley.ctx.uow.batch(async (tx) => {
-      startedWith(tx.db);
-      return appendMessage(srv.parley.ctx, tx, { id: session }, { authorType: 'CLIENT', body });
-    });
-    return { started, answered };
-  };
-  const announcedOrder = (prefix: string) =>
-    srv.events.flatMap((e) => (e.type === 'message.created' && e.message.body.startsWith(prefix) ? [e.message.body] : []));
+forEachEngine('group commit, one transaction at a time', (engine) => {
+  // With a short gathering wait (COMMIT_GATHER_MS, PostgreSQL): one transaction at a time holds with it too.
+  const fx = commitFixture(engine, { COMMIT_GATHER_MS: '1' }, 3);
+  const { sessions, holdNextCommit, unit, siblingBatch, announcedOrder } = fx;
 
   test('the next batch waits until the previous COMMIT has returned, then takes every unit queued meanwhile', async () => {
     const holdA = holdNextCommit();
@@ -86,7 +109,7 @@ forEachEngine('group commit, one transaction at a time', (engine) => {
     assert.equal(cTrx, bTrx, 'B and C, queued during A\'s COMMIT, share the next transaction');
     const [bRow, cRow] = await Promise.all([b.answered, c.answered]) as [MessageRow, MessageRow];
     assert.deepEqual([bRow.body, cRow.body], ['wait B', 'wait C']);
-    await srv.parley.settle();
+    await fx.srv.parley.settle();
     assert.deepEqual(announcedOrder('wait '), ['wait A', 'wait B', 'wait C']);
   });
 
@@ -99,75 +122,23 @@ forEachEngine('group commit, one transaction at a time', (engine) => {
     holdA.release.resolve();
     const [aRow, bRow, cRow] = await Promise.all([a.answered, b.answered, c.answered]) as [MessageRow, MessageRow, MessageRow];
     assert.deepEqual([bRow.seq, cRow.seq], [aRow.seq + 1, aRow.seq + 2]);
-    await srv.parley.settle();
+    await fx.srv.parley.settle();
     assert.deepEqual(announcedOrder('same '), ['same A', 'same B', 'same C']);
   });
 
   test('after a transaction of several units, a lone unit queued at once is answered when the short wait ends', async () => {
     // The 1 ms gathering wait (PostgreSQL) must end by itself when no more units come.
-    const holdA = holdNextCommit();
-    const a = unit(sessions[0]!, 'lone A');
-    await holdA.reached.promise;
-    const b = unit(sessions[1]!, 'lone B');
-    const c = unit(sessions[2]!, 'lone C');
-    holdA.release.resolve();
-    const d = await Promise.all([b.answered, c.answered]).then(() => unit(sessions[0]!, 'lone D'));
+    const d = await siblingBatch('lone').then(() => unit(sessions[0]!, 'lone D'));
     assert.equal(await settlesWithin(d.answered, 10_000), true);
-    await a.answered;
-    await srv.parley.settle();
+    await fx.srv.parley.settle();
     assert.deepEqual(announcedOrder('lone '), ['lone A', 'lone B', 'lone C', 'lone D']);
   });
 });
 
 forEachEngine('group commit, gathering under concurrent load', (engine) => {
-  let srv: TestServer;
-  let sessions: string[];
-  let restore = () => {};
-  const holds: { reached: Deferred; release: Deferred }[] = [];
-
-  before(async () => {
-    // A wait far longer than any test: whether a unit waits is then a matter of structure, not time.
-    srv = await startTestServer(engine, { SESSION_SWEEP_INTERVAL_MS: '3600000', COMMIT_GATHER_MS: '60000' });
-    const { chatId } = await srv.createChat();
-    sessions = [];
-    for (let i = 0; i < 6; i++) sessions.push((await srv.api('POST', `/api/v1/chats/${chatId}/sessions`, { clientName: `G${i}` })).body.id);
-    await srv.parley.settle();
-    restore = interceptCommit(engine, async (commit) => {
-      const hold = holds.shift();
-      if (hold) {
-        hold.reached.resolve();
-        await hold.release.promise;
-      }
-      return commit();
-    });
-  });
-  after(async () => {
-    restore();
-    await srv.close();
-  });
-
-  const unit = (session: string, body: string) => {
-    let startedWith!: (trx: unknown) => void;
-    const started = new Promise<unknown>((r) => (startedWith = r));
-    const answered = srv.parley.ctx.uow.batch(async (tx) => {
-      startedWith(tx.db);
-      return appendMessage(srv.parley.ctx, tx, { id: session }, { authorType: 'CLIENT', body });
-    });
-    return { started, answered };
-  };
-  /** Commits a batch of two units (A alone, then B and C queued during A's COMMIT). */
-  const siblingBatch = async (tag: string) => {
-    const hold = { reached: deferred(), release: deferred() };
-    holds.push(hold);
-    const a = unit(sessions[0]!, `${tag} A`);
-    await hold.reached.promise;
-    const b = unit(sessions[1]!, `${tag} B`);
-    const c = unit(sessions[2]!, `${tag} C`);
-    hold.release.resolve();
-    await a.answered;
-    assert.equal(await c.started, await b.started, 'B and C share a transaction');
-    await Promise.all([b.answered, c.answered]);
-  };
+  // A wait far longer than any test: whether a unit waits is then a matter of structure, not time.
+  const fx = commitFixture(engine, { COMMIT_GATHER_MS: '60000' }, 6);
+  const { sessions, unit, siblingBatch, announcedOrder } = fx;
 
   test('a lone unit after a lone unit starts at once', async () => {
     // Nothing has been committed with a sibling: no wait, however long the setting.
@@ -194,8 +165,7 @@ forEachEngine('group commit, gathering under concurrent load', (engine) => {
     assert.ok(dTrx === eTrx && eTrx === fTrx && fTrx === gTrx, 'the four share one transaction');
     const rows = await Promise.all([d.answered, e.answered, f.answered, g.answered]) as MessageRow[];
     assert.deepEqual(rows.map((r) => r.body), ['gather D', 'gather E', 'gather F', 'gather G']);
-    await srv.parley.settle();
-    const announced = srv.events.flatMap((ev) => (ev.type === 'message.created' && ev.message.body.startsWith('gather ') ? [ev.message.body] : []));
-    assert.deepEqual(announced, ['gather A', 'gather B', 'gather C', 'gather D', 'gather E', 'gather F', 'gather G']);
+    await fx.srv.parley.settle();
+    assert.deepEqual(announcedOrder('gather '), ['gather A', 'gather B', 'gather C', 'gather D', 'gather E', 'gather F', 'gather G']);
   });
 });
