@@ -81,8 +81,9 @@ export interface UowOptions {
    * as soon as four are (0: start at once). A transaction costs Parley and PostgreSQL about as
    * much of the CPU as a message; under concurrent load the wait makes fewer, fuller
    * transactions. A batch of one unit means requests are not arriving together: then the next
-   * unit starts at once, so under light load nothing waits. SQLite ignores it (its transactions never
-   * wait for I/O).
+   * unit starts at once, so under light load nothing waits. SQLite ignores it (its transactions
+   * never wait for I/O). Off by default: measured in docs/performance.md ("Gathering a
+   * transaction on PostgreSQL").
    */
   gatherMs?: number;
 }
