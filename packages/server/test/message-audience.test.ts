@@ -42,9 +42,14 @@ forEachEngine('a new message’s audience', (engine) => {
 
     const fromClient = await srv.api('POST', `/api/v1/sessions/${session}/messages`, { body: 'to whom it may concern' });
     const fromOperator = await as(srv, a)('POST', `/api/v1/sessions/${session}/messages`, { body: 'an answer' });
-    for (const m of [fromClient, fromOperator]) {
+    for (const [m, text] of [[fromClient, 'to whom it may concern'], [fromOperator, 'an answer']] as const) {
       assert.equal(m.status, 201);
-      for (const live of [aLive, adminLive, coLive]) await live.next('chatMessageCreated', (p) => p.data.id === m.body.id);
+      const got = [];
+      for (const live of [aLive, adminLive, coLive]) got.push(await live.next('chatMessageCreated', (p) => p.data.id === m.body.id));
+      // One publication, serialised once for the audience: each receives the same event.
+      assert.equal(got[0].data.body, text);
+      assert.deepEqual(got[1], got[0]);
+      assert.deepEqual(got[2], got[0]);
     }
     await srv.parley.settle();
     // B received everything published to it by now (its channel is served in order): later

@@ -13,11 +13,15 @@ import type { SessionRow } from '../../persistence/schema.js';
 import { findSession } from '../../persistence/repos/sessions.js';
 import { assignedAudiences, isWaiting, scopeOperatorIds, sessionAudience } from '../../persistence/repos/routing.js';
 import { presentSessions } from '../../queries/sessions.js';
+import { SerializedData } from '../operator-gateway/centrifugo-channels.js';
 
 /** What the fan-out needs from the live channel. */
 export interface OperatorPublisher {
-  /** `transient`: not kept for recovery (control events such as chatUserExists). */
-  publish(channel: string, data: OperatorPublication, opts?: { transient?: boolean }): void;
+  /**
+   * `transient`: not kept for recovery (control events such as chatUserExists). `data` may come
+   * serialised already, when one publication goes to several channels.
+   */
+  publish(channel: string, data: OperatorPublication | SerializedData, opts?: { transient?: boolean }): void;
   /** Closes every live connection of the operator with a terminal code. */
   disconnect(operatorId: string, code: number, reason: string): void;
 }
@@ -91,7 +95,9 @@ const needsReads = (e: DomainEvent): e is SessionEvent =>
 
 export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscriber {
   const send = (ids: Iterable<number | string>, pub: OperatorPublication, transient = false) => {
-    for (const id of ids) live.publish(operatorChannel(id), pub, { transient });
+    // Serialised once for the whole audience (an event to a company's admins goes to each of them).
+    let data: OperatorPublication | SerializedData | undefined;
+    for (const id of ids) live.publish(operatorChannel(id), (data ??= new SerializedData(JSON.stringify(pub))), { transient });
   };
   const sessionDto = async (s: SessionRow) => (await presentSessions(ctx, [s]))[0]!;
   /** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */

@@ -46,6 +46,14 @@ export interface PublishOptions {
   onlyClientIds?: readonly string[];
 }
 
+/**
+ * Data already serialised as JSON, for publishing one object to many channels: each publication
+ * then uses `json` instead of serialising the data again. `json` must be `JSON.stringify` of it.
+ */
+export class SerializedData {
+  constructor(readonly json: string) {}
+}
+
 const pushFrame = (channel: string, pub: string) => `{"push":{"channel":${JSON.stringify(channel)},"pub":${pub}}}`;
 
 /**
@@ -75,7 +83,7 @@ export class ChannelRegistry {
   /** Stores a publication (unless transient) and pushes it to the channel's subscribers. */
   publish(name: string, data: unknown, opts: PublishOptions = {}): { offset: number; epoch: string } {
     // Serialise first: data that cannot be encoded must not consume an offset.
-    const dataJson = JSON.stringify(data) as string | undefined;
+    const dataJson = data instanceof SerializedData ? data.json : JSON.stringify(data) as string | undefined;
     const only = opts.onlyClientIds ? new Set(opts.onlyClientIds) : undefined;
     if (opts.transient || only) {
       // Not in history, so without an offset: the client's stream position stays where it is.
