@@ -19,6 +19,7 @@ import { WebSocket } from 'ws';
 import {
   CentrifugoError, createCentrifugoServer, type CentrifugoOptions, type CentrifugoServer, type ConnectContext,
 } from '../src/transport/operator-gateway/centrifugo-server.js';
+import { ChannelRegistry, SerializedData } from '../src/transport/operator-gateway/centrifugo-channels.js';
 
 const PATH = '/connection/websocket';
 type Json = Record<string, unknown>;
@@ -475,5 +476,23 @@ test('shares the HTTP server with Socket.IO: each upgrade goes to its own listen
   } finally {
     // Before the teardown: the HTTP server's close() waits for this socket.
     sio.close();
+  }
+});
+
+test('registry: an object serialised once for several channels is pushed, kept and recovered as itself on each', () => {
+  const registry = new ChannelRegistry(10, 60_000);
+  const frames: string[][] = [[], []];
+  const subs = frames.map((out) => ({ info: undefined, deliver: (f: string) => void out.push(f) }));
+  registry.join('one', subs[0]!);
+  registry.join('two', subs[1]!);
+  const event = { event: 'chatMessageCreated', data: { id: 'm1', body: 'the same for all' } };
+  const shared = new SerializedData(event);
+  registry.publish('one', shared);
+  registry.publish('two', shared);
+  event.data.body = 'changed after publishing';
+  for (const [i, name] of ['one', 'two'].entries()) {
+    assert.deepEqual(JSON.parse(frames[i]![0]!), { push: { channel: name, pub: { data: { event: 'chatMessageCreated', data: { id: 'm1', body: 'the same for all' } }, offset: 1 } } });
+    const history = registry.history(name, { limit: -1, reverse: false });
+    assert.deepEqual(history.publications, [{ data: { event: 'chatMessageCreated', data: { id: 'm1', body: 'the same for all' } }, offset: 1 }]);
   }
 });

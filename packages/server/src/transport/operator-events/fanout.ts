@@ -96,8 +96,8 @@ const needsReads = (e: DomainEvent): e is SessionEvent =>
 export function operatorFanout(ctx: AppContext, live: OperatorPublisher): Subscriber {
   const send = (ids: Iterable<number | string>, pub: OperatorPublication, transient = false) => {
     // Serialised once for the whole audience (an event to a company's admins goes to each of them).
-    let data: OperatorPublication | SerializedData | undefined;
-    for (const id of ids) live.publish(operatorChannel(id), (data ??= new SerializedData(JSON.stringify(pub))), { transient });
+    let data: SerializedData | undefined;
+    for (const id of ids) live.publish(operatorChannel(id), (data ??= new SerializedData(pub)), { transient });
   };
   const sessionDto = async (s: SessionRow) => (await presentSessions(ctx, [s]))[0]!;
   /** Who follows a session: its operators when assigned, else the chat's groups (not while the bot has it); admins always. */

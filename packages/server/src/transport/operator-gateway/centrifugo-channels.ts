@@ -46,14 +46,6 @@ export interface PublishOptions {
   onlyClientIds?: readonly string[];
 }
 
-/**
- * Data already serialised as JSON, for publishing one object to many channels: each publication
- * then uses `json` instead of serialising the data again. `json` must be `JSON.stringify` of it.
- */
-export class SerializedData {
-  constructor(readonly json: string) {}
-}
-
 const pushFrame = (channel: string, pub: string) => `{"push":{"channel":${JSON.stringify(channel)},"pub":${pub}}}`;
 
 /**
@@ -64,6 +56,17 @@ const pushFrame = (channel: string, pub: string) => `{"push":{"channel":${JSON.s
  */
 function flat(json: string): string {
   return Buffer.from(json, 'utf8').toString('utf8');
+}
+
+/**
+ * An object serialised once, for publishing it to many channels: each publication uses `json`
+ * instead of serialising the object again, and every history keeps this one flat copy.
+ */
+export class SerializedData {
+  readonly json: string;
+  constructor(data: object) {
+    this.json = flat(JSON.stringify(data));
+  }
 }
 
 function toWire(pub: StoredPublication): JsonObject {
@@ -98,7 +101,8 @@ export class ChannelRegistry {
     const channel = this.channel(name);
     const offset = channel.top + 1;
     channel.top = offset;
-    channel.pubs.push({ offset, time: this.now(), dataJson: dataJson === undefined ? undefined : flat(dataJson) });
+    const stored = dataJson === undefined || data instanceof SerializedData ? dataJson : flat(dataJson);
+    channel.pubs.push({ offset, time: this.now(), dataJson: stored });
     if (channel.pubs.length > this.historySize) channel.pubs.shift();
     channel.touchedAt = this.now();
     const frame = pushFrame(name, dataJson === undefined ? `{"offset":${offset}}` : `{"data":${dataJson},"offset":${offset}}`);
