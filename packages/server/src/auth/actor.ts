@@ -25,7 +25,7 @@ const readers = new WeakMap<Db, ReturnType<typeof operatorReader>>();
 export async function actorFromToken(ctx: AppContext, tokens: TokenService, token: string): Promise<OperatorActor> {
   const claims = await tokens.verify(token);
   let read = readers.get(ctx.db);
-  if (!read) readers.set(ctx.db, (read = operatorReader(ctx.db)));
+  if (!read) readers.set(ctx.db, (read = operatorReader(ctx.db, () => ctx.clock.now())));
   const operator = await read(claims.operatorId);
   if (!operator || operator.company_id !== claims.companyId) throw new AppError(ErrorCode.UNAUTHORIZED, 'unknown operator');
   if (operator.blocked === 1) throw new AppError(ErrorCode.OPERATOR_BLOCKED, 'the operator is blocked');

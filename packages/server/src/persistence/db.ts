@@ -45,6 +45,12 @@ export interface Db {
   readonly direct: DirectRunner | null;
   /** SQLite: which stored messages are not yet delivered (see deliveryCursor.ts); null on PostgreSQL. */
   readonly cursor: DeliveryCursor | null;
+  /**
+   * SQLite: has `listener` called with the id of every operator row a statement of this
+   * process updates or deletes, while that statement runs (inside its transaction, whether
+   * that commits or not). Null on PostgreSQL. Call it once the schema is migrated.
+   */
+  readonly watchOperators: ((listener: (id: number) => void) => void) | null;
   /** Runs a trivial query; used by the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -283,6 +289,29 @@ class TransactionDialect extends PostgresDialect {
   }
 }
 
+/**
+ * SQLite: the database reports changes to operator rows to the process. Temporary triggers (this
+ * connection's own, never stored in the file) call a function of the process for each row an
+ * UPDATE or DELETE touches, whichever code runs it. Installed on the first listener.
+ */
+function operatorWatch(conn: SQLite.Database): NonNullable<Db['watchOperators']> {
+  const listeners: ((id: number) => void)[] = [];
+  return (listener) => {
+    if (listeners.length === 0) {
+      conn.function('parley_operator_changed', (id: unknown) => {
+        for (const l of listeners) l(Number(id));
+        return null;
+      });
+      conn.exec(`
+        create temp trigger if not exists parley_operator_updated after update on main.operators
+          begin select parley_operator_changed(old.id); end;
+        create temp trigger if not exists parley_operator_deleted after delete on main.operators
+          begin select parley_operator_changed(old.id); end;`);
+    }
+    listeners.push(listener);
+  };
+}
+
 /** Opens the configured database. Does not migrate; call {@link migrate}. */
 export function openDb(database: Config['database']): Db {
   let kysely: Kysely<Database>;
@@ -292,6 +321,7 @@ export function openDb(database: Config['database']): Db {
   let direct: DirectRunner | null = null;
   let cursor: DeliveryCursor | null = null;
   let checkpointer: Checkpointer | null = null;
+  let watchOperators: Db['watchOperators'] = null;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
     const conn = new SQLite(database.file);
@@ -312,6 +342,7 @@ export function openDb(database: Config['database']): Db {
     delivery = kysely;
     transactions = kysely;
     cursor = new DeliveryCursor();
+    watchOperators = operatorWatch(conn);
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
@@ -355,6 +386,7 @@ export function openDb(database: Config['database']): Db {
     dialect,
     direct,
     cursor,
+    watchOperators,
     async ping() {
       await sql`select 1`.execute(kysely);
     },

@@ -19,14 +19,54 @@ export function findOperator(db: Executor, id: number): Promise<OperatorRow | un
 const operatorsByIds = preparedBySize(32, (n) =>
   prepared((db, ...ids: number[]) => db.selectFrom('operators').selectAll().where('id', 'in', ids), n));
 
+/** SQLite: how many operator rows {@link operatorReader} keeps at most. */
+const KEPT_OPERATORS = 4096;
+/** SQLite: how long a kept operator row is used before it is read again (changes made outside the process). */
+const KEPT_OPERATOR_MS = 10_000;
+
 /**
- * Reads operator rows by id for request authentication. On PostgreSQL the reads asked for in
- * one turn of the event loop share one query (`id in (…)`), sent after the last of them was
- * asked for, so each request still sees every change committed before it arrived. On SQLite,
- * whose reads cost no round trip, each is read at once.
+ * SQLite: operator rows kept in the process, each dropped as the database changes it. A read
+ * outside a transaction costs more here than the rest of authenticating a request: taking and
+ * releasing WAL read locks is two system calls, about 15 µs of the core per operator request
+ * in B4 (docs/performance.md, "The operator row of each request").
+ * - Every UPDATE or DELETE of an operator row drops that row, as the statement runs
+ *   ({@link Db.watchOperators}), whichever code runs it, before its transaction commits.
+ * - A read that a change overtook (it began before the change and ended after) is not kept.
+ *   Reads run outside transactions, so what one returns was committed: once a block or a
+ *   logout has committed, the next request reads it.
+ * - Rows are frozen: callers share them.
+ * - A row is read again after {@link KEPT_OPERATOR_MS}, so that a change made by another
+ *   process (the sqlite3 shell) takes effect within that time.
  */
-export function operatorReader(db: Db): (id: number) => Promise<OperatorRow | undefined> {
-  if (db.dialect === 'sqlite') return (id) => findOperator(db.kysely, id);
+function keptOperators(db: Db, now: () => number): (id: number) => Promise<OperatorRow | undefined> {
+  const kept = new Map<number, { row: OperatorRow; at: number }>();
+  let changes = 0;
+  db.watchOperators!((id) => {
+    changes++;
+    kept.delete(id);
+  });
+  return async (id) => {
+    const hit = kept.get(id);
+    const at = now();
+    if (hit && at - hit.at < KEPT_OPERATOR_MS) return hit.row;
+    const before = changes;
+    const row = await findOperator(db.kysely, id);
+    if (!row || changes !== before) return row;
+    if (kept.size >= KEPT_OPERATORS) kept.delete(kept.keys().next().value!);
+    kept.delete(id);
+    kept.set(id, { row: Object.freeze(row), at });
+    return row;
+  };
+}
+
+/**
+ * Reads operator rows by id for request authentication, each request seeing every change
+ * committed before it arrived. On PostgreSQL the reads asked for in one turn of the event loop
+ * share one query (`id in (…)`), sent after the last of them was asked for. On SQLite rows are
+ * kept in the process and dropped as they change ({@link keptOperators}).
+ */
+export function operatorReader(db: Db, now: () => number = Date.now): (id: number) => Promise<OperatorRow | undefined> {
+  if (db.dialect === 'sqlite') return keptOperators(db, now);
   let waiting = new Map<number, { resolve: (row: OperatorRow | undefined) => void; reject: (err: unknown) => void }[]>();
   const read = async (ids: number[]): Promise<OperatorRow[]> => {
     const rows: OperatorRow[] = [];
