@@ -96,6 +96,15 @@ forEachEngine('operator authentication', (engine) => {
     assert.equal((await me(op)).body.error.code, 'OPERATOR_BLOCKED');
   });
 
+  test('after a restart, changes still count from the next request', async () => {
+    const op = await createOperator(srv);
+    await srv.restart();
+    assert.equal((await me(op)).status, 200);
+    assert.equal((await me(op)).status, 200);
+    await srv.parley.ctx.db.kysely.updateTable('operators').set({ blocked: 1 }).where('id', '=', Number(op.id)).execute();
+    assert.equal((await me(op)).body.error.code, 'OPERATOR_BLOCKED');
+  });
+
   if (engine === 'sqlite') {
     test('SQLite: a change made by another process counts within 10 s', async () => {
       const op = await createOperator(srv);

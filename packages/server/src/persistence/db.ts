@@ -48,7 +48,7 @@ export interface Db {
   /**
    * SQLite: has `listener` called with the id of every operator row a statement of this
    * process updates or deletes, while that statement runs (inside its transaction, whether
-   * that commits or not). Null on PostgreSQL. Call it once the schema is migrated.
+   * that commits or not). Null on PostgreSQL. Throws before {@link migrate} has run.
    */
   readonly watchOperators: ((listener: (id: number) => void) => void) | null;
   /** Runs a trivial query; used by the health check. */
@@ -292,25 +292,36 @@ class TransactionDialect extends PostgresDialect {
 /**
  * SQLite: the database reports changes to operator rows to the process. Temporary triggers (this
  * connection's own, never stored in the file) call a function of the process for each row an
- * UPDATE or DELETE touches, whichever code runs it. Installed on the first listener.
+ * UPDATE or DELETE touches, whichever code runs it. They are created by {@link migrate}, once the
+ * table exists and while no transaction is open: created inside a transaction, they would go with
+ * its rollback.
  */
-function operatorWatch(conn: SQLite.Database): NonNullable<Db['watchOperators']> {
+function operatorWatch(conn: SQLite.Database): { install: () => void; watch: NonNullable<Db['watchOperators']> } {
   const listeners: ((id: number) => void)[] = [];
-  return (listener) => {
-    if (listeners.length === 0) {
-      conn.function('parley_operator_changed', (id: unknown) => {
-        for (const l of listeners) l(Number(id));
-        return null;
-      });
+  let installed = false;
+  conn.function('parley_operator_changed', (id: unknown) => {
+    for (const l of listeners) l(Number(id));
+    return null;
+  });
+  return {
+    install() {
+      if (conn.inTransaction) throw new Error('operator triggers: a transaction is open');
       conn.exec(`
         create temp trigger if not exists parley_operator_updated after update on main.operators
           begin select parley_operator_changed(old.id); end;
         create temp trigger if not exists parley_operator_deleted after delete on main.operators
           begin select parley_operator_changed(old.id); end;`);
-    }
-    listeners.push(listener);
+      installed = true;
+    },
+    watch(listener) {
+      if (!installed) throw new Error('operator changes are watched once the schema is migrated');
+      listeners.push(listener);
+    },
   };
 }
+
+/** SQLite: what {@link migrate} installs on the connection after the last migration. */
+const afterMigration = new WeakMap<Db, () => void>();
 
 /** Opens the configured database. Does not migrate; call {@link migrate}. */
 export function openDb(database: Config['database']): Db {
@@ -322,6 +333,7 @@ export function openDb(database: Config['database']): Db {
   let cursor: DeliveryCursor | null = null;
   let checkpointer: Checkpointer | null = null;
   let watchOperators: Db['watchOperators'] = null;
+  let operators: ReturnType<typeof operatorWatch> | null = null;
   if (database.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(database.file), { recursive: true });
     const conn = new SQLite(database.file);
@@ -342,7 +354,8 @@ export function openDb(database: Config['database']): Db {
     delivery = kysely;
     transactions = kysely;
     cursor = new DeliveryCursor();
-    watchOperators = operatorWatch(conn);
+    operators = operatorWatch(conn);
+    watchOperators = operators.watch;
     dialect = 'sqlite';
   } else {
     // bigint columns hold epoch milliseconds, which fit in a double: parse them as numbers.
@@ -379,7 +392,7 @@ export function openDb(database: Config['database']): Db {
     transactions = pool(8, TransactionPool);
     dialect = 'postgres';
   }
-  return {
+  const db: Db = {
     kysely,
     delivery,
     transactions,
@@ -398,6 +411,8 @@ export function openDb(database: Config['database']): Db {
       await kysely.destroy();
     },
   };
+  if (operators) afterMigration.set(db, operators.install);
+  return db;
 }
 
 /** Applies pending migrations (up to `to`, a migration's name, when given); throws when one fails. */
@@ -414,4 +429,5 @@ export async function migrate(db: Db, to?: string): Promise<void> {
   const migrator = new Migrator({ db: db.kysely, provider });
   const { error } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  afterMigration.get(db)?.();
 }

@@ -27,7 +27,7 @@ const KEPT_OPERATOR_MS = 10_000;
 /**
  * SQLite: operator rows kept in the process, each dropped as the database changes it. A read
  * outside a transaction costs more here than the rest of authenticating a request: taking and
- * releasing WAL read locks is two system calls, about 15 µs of the core per operator request
+ * releasing the WAL read lock is two system calls, and the read about 17 µs of the core per operator request
  * in B4 (docs/performance.md, "The operator row of each request").
  * - Every UPDATE or DELETE of an operator row drops that row, as the statement runs
  *   ({@link Db.watchOperators}), whichever code runs it, before its transaction commits.
