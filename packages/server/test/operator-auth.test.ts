@@ -89,10 +89,12 @@ forEachEngine('operator authentication', (engine) => {
     release();
     await blocking;
     const answer = await during;
-    // It acts on the operator as before the COMMIT (PostgreSQL) or as after it (SQLite, whose one
-    // connection serves it after the transaction); what it read is never used again.
+    // SQLite: its read waits for the transaction on the one connection, so it sees the block.
+    // PostgreSQL: it sees the operator as before the COMMIT if it read in time (the wait above is
+    // not a promise of that on a loaded machine), else as after. Either way, what it read is never
+    // used again.
     if (engine === 'sqlite') assert.equal(answer.body.error.code, 'OPERATOR_BLOCKED');
-    else assert.equal(answer.status, 200);
+    else assert.ok(answer.status === 200 || answer.body.error?.code === 'OPERATOR_BLOCKED', JSON.stringify(answer.body));
     assert.equal((await me(op)).body.error.code, 'OPERATOR_BLOCKED');
   });
 
